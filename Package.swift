@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "nianbao",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nianbao", targets: ["nianbao"]),
+        .library(name: "NianbaoPipeline", targets: ["NianbaoPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C shim: libxml2 (HTML SAX parser). Nothing else imports libxml2.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        // Stage: bytes -> Unicode text (BOM, HTTP header, <meta>, detection; lossy GB18030 via iconv).
+        .target(name: "NianbaoDecode"),
+        // Stage: text -> page model (lines and table grids), from HTML (libxml2 SAX) or flattened text.
+        .target(name: "NianbaoExtract", dependencies: ["CLibXML2"]),
+        // Stage: page model -> Report (templates as data, labels, cells, dates, solver, checks). Pure.
+        .target(name: "NianbaoNormalize", dependencies: ["NianbaoExtract"]),
+        // Stage: Report -> canonical JSON bytes.
+        .target(name: "NianbaoEncode", dependencies: ["NianbaoNormalize"]),
+        // Wiring of the stages for one input, sidecars, ids.
+        .target(
+            name: "NianbaoPipeline",
+            dependencies: [
+                "NianbaoDecode", "NianbaoExtract", "NianbaoNormalize", "NianbaoEncode",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "nianbao",
+            dependencies: [
+                "NianbaoPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NianbaoDecodeTests", dependencies: ["NianbaoDecode"]),
+        .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
+        .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
+        .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),
+        .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

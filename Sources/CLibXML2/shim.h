@@ -1,0 +1,20 @@
+#ifndef NIANBAO_CLIBXML2_SHIM_H
+#define NIANBAO_CLIBXML2_SHIM_H
+#include <libxml/xmlversion.h>
+/* Debian enables ICU in libxml2's headers; its UErrorCode clashes with Foundation's. */
+#undef LIBXML_ICU_ENABLED
+#include <libxml/parser.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/xmlerror.h>
+
+/* libxml2's dotted version, e.g. "2.9.14". */
+static inline const char *nianbao_libxml2_version(void) { return LIBXML_DOTTED_VERSION; }
+
+static void nianbao_xml_silent(void *ctx, const char *msg, ...) { (void)ctx; (void)msg; }
+
+/* Silence libxml2's generic error printer on the calling thread. */
+static inline void nianbao_libxml2_silence(void) {
+    xmlSetGenericErrorFunc(NULL, nianbao_xml_silent);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+}
+#endif

@@ -1,0 +1,366 @@
+import CLibXML2
+
+/// Limits that keep hostile pages from exhausting time or memory.
+public struct HTMLReaderLimits: Sendable {
+    /// Tables nested deeper than this are read as plain text flow.
+    public var maxTableDepth = 32
+    /// `colspan` values above this are clamped.
+    public var maxColspan = 100
+    /// `rowspan` values above this are clamped.
+    public var maxRowspan = 500
+    /// Cells of one expanded grid above this make the table be read as text flow.
+    public var maxGridCells = 2_000_000
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Reads an HTML page into a ``PageModel`` with libxml2's SAX parser (no DOM is built).
+///
+/// The caller decodes the bytes first; the reader hands libxml2 UTF-8 and says so, so a page's
+/// own (possibly wrong) charset label is never followed.
+public enum HTMLPageReader {
+    /// The libxml2 version the reader was built against, e.g. `2.9.14`.
+    public static var libxml2Version: String { String(cString: nianbao_libxml2_version()) }
+
+    /// Must be called once before parsing on several threads.
+    public static func initialize() {
+        xmlInitParser()
+    }
+
+    /// Parses `html` (already decoded) into a page model.
+    public static func read(_ html: String, limits: HTMLReaderLimits = HTMLReaderLimits()) -> PageModel {
+        nianbao_libxml2_silence()
+        let builder = PageBuilder(limits: limits)
+        var bytes = neutralizeCharsetDeclarations(Array(html.utf8))
+        if bytes.isEmpty { bytes = [0x20] }
+        var sax = htmlSAXHandler()
+        sax.startElement = { ctx, name, atts in
+            guard let ctx, let name else { return }
+            let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
+            b.start(lowercasedName(name), atts)
+        }
+        sax.endElement = { ctx, name in
+            guard let ctx, let name else { return }
+            let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
+            b.end(lowercasedName(name))
+        }
+        sax.characters = { ctx, ch, len in
+            guard let ctx, let ch, len > 0 else { return }
+            let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
+            b.text(UnsafeBufferPointer(start: ch, count: Int(len)))
+        }
+        sax.ignorableWhitespace = sax.characters
+        sax.cdataBlock = sax.characters
+        let unmanaged = Unmanaged.passRetained(builder)
+        defer { unmanaged.release() }
+        let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_COMPACT.rawValue)
+        bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { cbuf in
+                guard let ctxt = htmlCreatePushParserCtxt(&sax, unmanaged.toOpaque(), nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
+                _ = htmlCtxtUseOptions(ctxt, options)
+                var offset = 0
+                let chunk = 256 * 1024
+                while offset < buf.count {
+                    let n = min(chunk, buf.count - offset)
+                    _ = htmlParseChunk(ctxt, cbuf + offset, Int32(n), 0)
+                    offset += n
+                }
+                _ = htmlParseChunk(ctxt, nil, 0, 1)
+                htmlFreeParserCtxt(ctxt)
+            }
+        }
+        return builder.finish()
+    }
+
+    /// Replaces `charset` in declarations of the first 4 KB by `xharset`, an attribute libxml2 ignores,
+    /// so libxml2 cannot switch decoders mid-page on a page's own (possibly wrong) label.
+    static func neutralizeCharsetDeclarations(_ bytes: [UInt8]) -> [UInt8] {
+        var out = bytes
+        let needle: [UInt8] = Array("charset".utf8)
+        let limit = min(4096, out.count)
+        var i = 0
+        while i + needle.count <= limit {
+            var match = true
+            for k in 0..<needle.count where (out[i + k] | 0x20) != needle[k] { match = false; break }
+            if match { out[i] = UInt8(ascii: "x"); i += needle.count } else { i += 1 }
+        }
+        return out
+    }
+}
+
+@inline(__always)
+private func lowercasedName(_ name: UnsafePointer<xmlChar>) -> String {
+    var s = String(cString: name)
+    if s.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) { s = s.lowercased() }
+    return s
+}
+
+/// A flow of text lines and tables under construction (the page body or one table cell).
+final class FlowContainer {
+    var segments: [Segment] = []
+    var line = String.UnicodeScalarView()
+    var lineHasText = false
+
+    func append(_ buf: UnsafeBufferPointer<xmlChar>) {
+        // UTF-8 in; decoding per call is safe because libxml2 never splits a character.
+        let s = String(decoding: buf, as: UTF8.self)
+        for u in s.unicodeScalars {
+            if TextWhitespace.isSpace(u) {
+                if lineHasText, line.last != " " { line.append(" ") }
+            } else {
+                line.append(u)
+                lineHasText = true
+            }
+        }
+    }
+
+    func breakLine() {
+        guard lineHasText else { return }
+        var s = line
+        while s.last == " " { s.removeLast() }
+        segments.append(.line(String(s)))
+        line.removeAll(keepingCapacity: true)
+        lineHasText = false
+    }
+
+    func appendSegments(_ more: [Segment]) {
+        breakLine()
+        segments.append(contentsOf: more)
+    }
+}
+
+/// A `<td>`/`<th>` under construction.
+final class CellBuilder {
+    let flow = FlowContainer()
+    let colspan: Int
+    let rowspan: Int
+    init(colspan: Int, rowspan: Int) { self.colspan = colspan; self.rowspan = rowspan }
+}
+
+/// A finished cell before span expansion.
+struct RawCell {
+    var text: String
+    var segments: [Segment]
+    var colspan: Int
+    var rowspan: Int
+}
+
+/// A `<table>` under construction.
+final class TableBuilder {
+    var rows: [[RawCell]] = []
+    var currentRow: [RawCell]?
+    var currentCell: CellBuilder?
+    var hasNestedTable = false
+    var cellCount = 0
+
+    func closeCell() {
+        guard let c = currentCell else { return }
+        c.flow.breakLine()
+        let lines: [String] = c.flow.segments.compactMap { if case .line(let l) = $0 { return l } else { return nil } }
+        let raw = RawCell(text: lines.joined(separator: "\n"), segments: c.flow.segments, colspan: c.colspan, rowspan: c.rowspan)
+        if currentRow == nil { currentRow = [] }
+        currentRow!.append(raw)
+        currentCell = nil
+        cellCount += 1
+    }
+
+    func closeRow() {
+        closeCell()
+        if let r = currentRow { rows.append(r) }
+        currentRow = nil
+    }
+}
+
+/// Receives SAX events and builds the page model.
+final class PageBuilder {
+    let limits: HTMLReaderLimits
+    let body = FlowContainer()
+    var tables: [TableBuilder] = []
+    /// Tables opened beyond `maxTableDepth`, read as plain flow.
+    var ignoredTableDepth = 0
+    var skipDepth = 0
+    var inTitle = false
+    var titleText = ""
+    var meta: [String: String] = [:]
+
+    init(limits: HTMLReaderLimits) { self.limits = limits }
+
+    static let skipped: Set<String> = ["script", "style", "noscript", "template", "select", "textarea", "iframe", "object", "svg", "math"]
+    static let blocks: Set<String> = ["p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
+                                      "section", "article", "header", "footer", "nav", "aside", "main", "blockquote", "pre",
+                                      "form", "hr", "center", "address", "figure", "figcaption", "fieldset", "legend",
+                                      "caption", "body", "html", "option", "button", "label"]
+
+    var currentFlow: FlowContainer {
+        if let t = tables.last, let c = t.currentCell { return c.flow }
+        return tables.isEmpty ? body : bodyForTableWithoutCell()
+    }
+
+    /// Text inside a table but outside any cell (stray text) flows to the nearest enclosing cell or the body.
+    private func bodyForTableWithoutCell() -> FlowContainer {
+        for t in tables.reversed() { if let c = t.currentCell { return c.flow } }
+        return body
+    }
+
+    func start(_ name: String, _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        if skipDepth > 0 {
+            if Self.skipped.contains(name) { skipDepth += 1 }
+            return
+        }
+        if Self.skipped.contains(name) { skipDepth = 1; return }
+        switch name {
+        case "title":
+            inTitle = true
+        case "meta":
+            var n: String?, content: String?, prop: String?
+            forEachAttribute(atts) { k, v in
+                switch k {
+                case "name": n = v.lowercased()
+                case "property": prop = v.lowercased()
+                case "content": content = v
+                default: break
+                }
+            }
+            if let key = n ?? prop, let content, meta[key] == nil { meta[key] = TextWhitespace.collapse(content) }
+        case "table":
+            if tables.count >= limits.maxTableDepth || ignoredTableDepth > 0 {
+                ignoredTableDepth += 1
+                currentFlow.breakLine()
+                return
+            }
+            currentFlow.breakLine()
+            if let parent = tables.last { parent.hasNestedTable = true }
+            tables.append(TableBuilder())
+        case "tr":
+            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
+            t.closeRow()
+            t.currentRow = []
+        case "td", "th":
+            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
+            t.closeCell()
+            var colspan = 1, rowspan = 1
+            forEachAttribute(atts) { k, v in
+                if k == "colspan" { colspan = Self.span(v, cap: limits.maxColspan) }
+                if k == "rowspan" { rowspan = Self.span(v, cap: limits.maxRowspan) }
+            }
+            t.currentCell = CellBuilder(colspan: colspan, rowspan: rowspan)
+        default:
+            if Self.blocks.contains(name) { currentFlow.breakLine() }
+        }
+    }
+
+    func end(_ name: String) {
+        if skipDepth > 0 {
+            if Self.skipped.contains(name) { skipDepth -= 1 }
+            return
+        }
+        switch name {
+        case "title":
+            inTitle = false
+        case "table":
+            if ignoredTableDepth > 0 { ignoredTableDepth -= 1; currentFlow.breakLine(); return }
+            guard let t = tables.popLast() else { return }
+            t.closeRow()
+            let target = currentFlow
+            if t.hasNestedTable {
+                // Layout table: flow its cells' content in reading order.
+                var flowed: [Segment] = []
+                for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
+                target.appendSegments(flowed)
+            } else if let grid = Self.expand(t.rows, limits: limits) {
+                target.appendSegments([.table(grid)])
+            } else {
+                var flowed: [Segment] = []
+                for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
+                target.appendSegments(flowed)
+            }
+        case "tr":
+            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
+            t.closeRow()
+        case "td", "th":
+            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
+            t.closeCell()
+        default:
+            if Self.blocks.contains(name) { currentFlow.breakLine() }
+        }
+    }
+
+    func text(_ buf: UnsafeBufferPointer<xmlChar>) {
+        if skipDepth > 0 { return }
+        if inTitle {
+            titleText += String(decoding: buf, as: UTF8.self)
+            return
+        }
+        currentFlow.append(buf)
+    }
+
+    func finish() -> PageModel {
+        // Close anything the page left open.
+        while let t = tables.popLast() {
+            t.closeRow()
+            let target = currentFlow
+            if !t.hasNestedTable, let grid = Self.expand(t.rows, limits: limits) {
+                target.appendSegments([.table(grid)])
+            } else {
+                var flowed: [Segment] = []
+                for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
+                target.appendSegments(flowed)
+            }
+        }
+        body.breakLine()
+        let title = TextWhitespace.collapse(titleText)
+        return PageModel(format: .html, htmlTitle: title.isEmpty ? nil : title, metaTags: meta, segments: body.segments)
+    }
+
+    /// Parses a span attribute leniently (`2;`, ` 3 `, `2px`), clamped to 1...cap.
+    static func span(_ v: String, cap: Int) -> Int {
+        let digits = v.unicodeScalars.drop(while: { $0 == " " }).prefix(while: { $0.value >= 48 && $0.value <= 57 }).prefix(6)
+        guard let n = Int(String(String.UnicodeScalarView(digits))), n > 0 else { return 1 }
+        return min(n, cap)
+    }
+
+    /// Expands spans into a rectangular grid. Returns nil when the grid would be absurdly large.
+    static func expand(_ rows: [[RawCell]], limits: HTMLReaderLimits) -> TableGrid? {
+        let nonEmptyRows = rows.filter { !$0.isEmpty }
+        if nonEmptyRows.isEmpty { return nil }
+        var grid: [[GridCell?]] = []
+        var cellBudget = limits.maxGridCells
+        for (r, row) in nonEmptyRows.enumerated() {
+            if grid.count <= r { grid.append([]) }
+            var col = 0
+            for cell in row {
+                while col < grid[r].count, grid[r][col] != nil { col += 1 }
+                let rowspan = min(cell.rowspan, nonEmptyRows.count - r)
+                for dr in 0..<rowspan {
+                    let rr = r + dr
+                    while grid.count <= rr { grid.append([]) }
+                    for dc in 0..<cell.colspan {
+                        let cc = col + dc
+                        while grid[rr].count <= cc { grid[rr].append(nil) }
+                        cellBudget -= 1
+                        if cellBudget < 0 { return nil }
+                        grid[rr][cc] = GridCell(text: cell.text, isSpanCopy: dr != 0 || dc != 0)
+                    }
+                }
+                col += cell.colspan
+            }
+        }
+        let width = grid.map(\.count).max() ?? 0
+        if width == 0 { return nil }
+        let rowsOut: [[GridCell]] = grid.map { row in
+            (0..<width).map { i in i < row.count ? (row[i] ?? GridCell(text: "", isSpanCopy: true)) : GridCell(text: "", isSpanCopy: true) }
+        }
+        return TableGrid(rows: rowsOut)
+    }
+}
+
+private func forEachAttribute(_ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ body: (String, String) -> Void) {
+    guard var p = atts else { return }
+    while let k = p.pointee {
+        let v = (p + 1).pointee
+        body(lowercasedName(k), v.map { String(cString: $0) } ?? "")
+        p += 2
+    }
+}

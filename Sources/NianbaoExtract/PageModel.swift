@@ -1,0 +1,114 @@
+/// The format an input page came in.
+public enum InputFormat: String, Sendable, Equatable {
+    /// An HTML page as served.
+    case html
+    /// A flattened text copy (one cell per line, pipe rows, …).
+    case text
+}
+
+/// One cell of a span-expanded table grid.
+public struct GridCell: Sendable, Equatable {
+    /// The cell's text: its lines joined by `\n`, whitespace inside lines collapsed.
+    public var text: String
+    /// True when this position is covered by a `colspan`/`rowspan` of a cell that starts elsewhere.
+    public var isSpanCopy: Bool
+
+    /// Creates a cell.
+    public init(text: String, isSpanCopy: Bool = false) {
+        self.text = text
+        self.isSpanCopy = isSpanCopy
+    }
+}
+
+/// A table as a rectangular grid after expanding `colspan`/`rowspan`.
+///
+/// Rows are padded to the same width with empty span-copy cells. Nested tables are never mixed
+/// into their parent's cells: a table that contains tables is treated as page layout and its cells
+/// are flowed into the page's segments in reading order.
+public struct TableGrid: Sendable, Equatable {
+    /// The rows of the grid, each of the same length.
+    public var rows: [[GridCell]]
+
+    /// Creates a grid.
+    public init(rows: [[GridCell]]) { self.rows = rows }
+
+    /// Number of columns.
+    public var width: Int { rows.first?.count ?? 0 }
+}
+
+/// A piece of the page in reading order.
+public enum Segment: Sendable, Equatable {
+    /// A line of running text (a paragraph, a heading, a line of a text copy).
+    case line(String)
+    /// A data table.
+    case table(TableGrid)
+}
+
+/// What the extractor sees in a page, independent of libxml2's types.
+///
+/// Both inputs (HTML pages and flattened text copies) become this shape; every later step works on it.
+public struct PageModel: Sendable, Equatable {
+    /// How the page came in.
+    public var format: InputFormat
+    /// The HTML `<title>`, if any.
+    public var htmlTitle: String?
+    /// `<meta name=… content=…>` pairs, names lowercased; first occurrence wins.
+    public var metaTags: [String: String]
+    /// The page content in reading order.
+    public var segments: [Segment]
+
+    /// Creates a page model.
+    public init(format: InputFormat, htmlTitle: String? = nil, metaTags: [String: String] = [:], segments: [Segment]) {
+        self.format = format
+        self.htmlTitle = htmlTitle
+        self.metaTags = metaTags
+        self.segments = segments
+    }
+}
+
+/// Whitespace handling shared by both readers.
+public enum TextWhitespace {
+    /// True for the characters the page treats as spacing (ASCII whitespace, NBSP, ideographic space).
+    @inlinable
+    public static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xA0, 0x3000, 0x2002, 0x2003, 0x2009, 0x200B, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    /// Collapses runs of spacing into one ASCII space and trims both ends.
+    public static func collapse(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for u in s.unicodeScalars {
+            if isSpace(u) {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(" "); pendingSpace = false }
+                out.append(u)
+            }
+        }
+        return String(out)
+    }
+}
+
+/// Reads a flattened text copy: one segment per non-empty line, each line trimmed and its
+/// spacing collapsed. Pipes and cell structure are kept for the table reconstruction.
+public enum TextPageReader {
+    /// Builds the page model of a text copy.
+    public static func read(_ text: String) -> PageModel {
+        var segments: [Segment] = []
+        var line = String.UnicodeScalarView()
+        func flush() {
+            let collapsed = TextWhitespace.collapse(String(line))
+            if !collapsed.isEmpty { segments.append(.line(collapsed)) }
+            line.removeAll(keepingCapacity: true)
+        }
+        for u in text.unicodeScalars {
+            if u == "\n" || u == "\r" || u == "\u{2028}" || u == "\u{2029}" { flush() } else { line.append(u) }
+        }
+        flush()
+        return PageModel(format: .text, segments: segments)
+    }
+}
