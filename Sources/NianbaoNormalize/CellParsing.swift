@@ -1,0 +1,168 @@
+/// An exact decimal number: `mantissa × 10^-scale` (money keeps its decimals without binary rounding).
+public struct DecimalNumber: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// The digits as an integer.
+    public var mantissa: Int
+    /// Number of decimal places.
+    public var scale: Int
+
+    /// Creates a number.
+    public init(mantissa: Int, scale: Int) {
+        self.mantissa = mantissa
+        self.scale = scale
+        normalize()
+    }
+
+    /// An integer.
+    public init(_ i: Int) { self.init(mantissa: i, scale: 0) }
+
+    mutating func normalize() {
+        while scale > 0, mantissa % 10 == 0 { mantissa /= 10; scale -= 1 }
+        if mantissa == 0 { scale = 0 }
+    }
+
+    /// The value when it is a whole number.
+    public var integer: Int? { scale == 0 ? mantissa : nil }
+
+    /// JSON text: `25.1`, `-4`, `4166.2416`.
+    public var description: String {
+        if scale == 0 { return String(mantissa) }
+        let neg = mantissa < 0
+        var digits = String(neg ? -mantissa : mantissa)
+        while digits.count <= scale { digits = "0" + digits }
+        let cut = digits.index(digits.endIndex, offsetBy: -scale)
+        return (neg ? "-" : "") + digits[..<cut] + "." + digits[cut...]
+    }
+
+    /// Rounds half away from zero to at most `places` decimals.
+    public func rounded(to places: Int) -> DecimalNumber {
+        guard scale > places else { return self }
+        var m = mantissa
+        var s = scale
+        var lastDropped = 0
+        while s > places {
+            lastDropped = abs(m % 10)
+            m /= 10
+            s -= 1
+        }
+        if lastDropped >= 5 { m += mantissa < 0 ? -1 : 1 }
+        return DecimalNumber(mantissa: m, scale: s)
+    }
+
+    /// Divides by 10 000 exactly (元 → 万元).
+    public func yuanToWanYuan() -> DecimalNumber { DecimalNumber(mantissa: mantissa, scale: scale + 4) }
+}
+
+/// What one table cell of the page holds, before it is placed in the canonical record.
+public enum CellToken: Sendable, Equatable {
+    /// A number, with the raw text and the conversions applied to read it.
+    case number(DecimalNumber, raw: String, conversions: [String], unit: String?)
+    /// An explicit not-applicable marker (`/`, `—`, `-`, `无` is *not* this: it reads as 0).
+    case notApplicable(raw: String)
+    /// An empty cell (a blank `<td>`, a lone `|` line).
+    case blank
+
+    /// The raw text of the cell, nil for a blank.
+    public var raw: String? {
+        switch self {
+        case .number(_, let raw, _, _): return raw
+        case .notApplicable(let raw): return raw
+        case .blank: return nil
+        }
+    }
+}
+
+/// Parses the text of table cells (templates.md B6, B11, B12).
+public enum CellParser {
+    /// Reads a cell's text as a value token, or nil when it is not a value (a label, a header).
+    public static func parse(_ text: String) -> CellToken? {
+        let trimmed = TextWhitespaceFold.trim(text)
+        if trimmed.isEmpty { return .blank }
+        var s = Array(trimmed.unicodeScalars)
+        var conversions: [String] = []
+        // Full-width digits and signs.
+        if s.contains(where: { $0.value >= 0xFF01 && $0.value <= 0xFF5E }) {
+            if s.contains(where: { $0.value >= 0xFF10 && $0.value <= 0xFF19 }) { conversions.append("number.fullwidth") }
+            s = s.map { LabelText.foldScalar($0) }
+        }
+        let str = String(String.UnicodeScalarView(s))
+        let compact = str.filter { $0 != " " }
+        if ["/", "\\", "—", "——", "-", "--", "－", "—/—", "/—", "…", "——/"].contains(compact) || compact.allSatisfy({ $0 == "—" || $0 == "-" || $0 == "/" }) {
+            return .notApplicable(raw: trimmed)
+        }
+        if compact == "无" || compact == "零" {
+            return .number(DecimalNumber(0), raw: trimmed, conversions: ["number.word_zero"], unit: nil)
+        }
+        var chars = Array(compact)
+        var negative = false
+        var signSeen = false
+        if let f = chars.first {
+            if f == "+" || f == "增" { chars.removeFirst(); signSeen = true; if f == "增" { conversions.append("number.worded_sign") } }
+            else if f == "-" || f == "减" || f == "—" { chars.removeFirst(); negative = true; signSeen = true; if f == "减" { conversions.append("number.worded_sign") } }
+        }
+        _ = signSeen
+        // Units.
+        var unit: String?
+        let unitSuffixes: [(String, String?)] = [("万元", "万元"), ("元", "元"), ("件", nil), ("个", nil), ("条", nil), ("项", nil), ("次", nil), ("家", nil)]
+        for (suffix, u) in unitSuffixes {
+            let sc = Array(suffix)
+            if chars.count > sc.count, Array(chars.suffix(sc.count)) == sc {
+                chars.removeLast(sc.count)
+                unit = u ?? unit
+                if u == nil { conversions.append("number.unit_stripped") }
+                break
+            }
+        }
+        guard !chars.isEmpty else { return nil }
+        var mantissa = 0
+        var scale = 0
+        var inFraction = false
+        var digitsSeen = 0
+        var separators = false
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if let d = c.wholeNumberValue, c.isASCII {
+                if digitsSeen > 17 { return nil }
+                mantissa = mantissa * 10 + d
+                digitsSeen += 1
+                if inFraction { scale += 1 }
+            } else if c == "." && !inFraction && digitsSeen > 0 {
+                inFraction = true
+            } else if c == "," && !inFraction && digitsSeen > 0 && i + 3 < chars.count + 0 && groupOfThree(chars, after: i) {
+                separators = true
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        if digitsSeen == 0 { return nil }
+        if inFraction && scale == 0 { return nil }
+        if separators { conversions.append("number.thousands_separator") }
+        let value = DecimalNumber(mantissa: negative ? -mantissa : mantissa, scale: scale)
+        return .number(value, raw: trimmed, conversions: conversions, unit: unit)
+    }
+
+    private static func groupOfThree(_ chars: [Character], after i: Int) -> Bool {
+        var n = 0
+        var j = i + 1
+        while j < chars.count, chars[j].isASCII, chars[j].wholeNumberValue != nil { n += 1; j += 1 }
+        return n == 3
+    }
+}
+
+/// Trimming that treats NBSP and ideographic spaces as spacing.
+enum TextWhitespaceFold {
+    static func trim(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        return String(scalars[first...last])
+    }
+
+    static func isSpace(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xA0, 0x3000, 0x200B, 0xFEFF: return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// Text folding used before matching labels, headings and numbers (templates.md §8).
+///
+/// `fold` applies the compatibility mappings real pages need (full-width ASCII → ASCII, ideographic
+/// space → space, a few look-alike dashes), maps traditional characters seen on mirror copies to
+/// simplified ones, and strips pinyin glosses such as `機(jī)構(gòu)`. `matchKey` additionally
+/// removes all whitespace, so `商业\n企业`, `商 业 企` + `业` and `本年新 制作数量` all compare equal.
+public enum LabelText {
+    /// Compatibility-folded, simplified text with whitespace kept.
+    public static func fold(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            out.append(foldScalar(u))
+        }
+        let folded = String(out)
+        return folded.contains("(") ? stripPinyinGlosses(folded) : folded
+    }
+
+    /// Folded text with every whitespace character removed: the key labels are matched on.
+    public static func matchKey(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            let f = foldScalar(u)
+            if f == " " || f == "\t" || f == "\n" || f == "\r" || f.value == 0xA0 || f.value == 0x200B || f.value == 0xFEFF { continue }
+            out.append(f)
+        }
+        let folded = String(out)
+        return folded.contains("(") ? stripPinyinGlosses(folded) : folded
+    }
+
+    @inline(__always)
+    static func foldScalar(_ u: Unicode.Scalar) -> Unicode.Scalar {
+        let v = u.value
+        if v >= 0xFF01 && v <= 0xFF5E { return Unicode.Scalar(v - 0xFEE0)! }
+        switch v {
+        case 0x3000: return " "
+        case 0x00A0: return " "
+        case 0x2014, 0x2015, 0x2013, 0x2012, 0x2212: return "—"
+        case 0x00B7, 0x30FB: return "·"
+        case 0x3002: return "。"
+        case 0x00A6: return "|"
+        default: break
+        }
+        if v >= 0x4E00 && v <= 0x9FFF, let s = traditionalToSimplified[v] { return Unicode.Scalar(s)! }
+        return u
+    }
+
+    /// Removes `(pinyin)` glosses injected by mirror sites: a parenthesised run of Latin letters
+    /// (with tone marks) directly after a CJK character.
+    static func stripPinyinGlosses(_ s: String) -> String {
+        let scalars = Array(s.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "(", i > 0, isCJK(scalars[i - 1]) {
+                var j = i + 1
+                while j < scalars.count, isPinyinLetter(scalars[j]) { j += 1 }
+                if j > i + 1, j < scalars.count, scalars[j] == ")", j - i - 1 <= 8 {
+                    i = j + 1
+                    continue
+                }
+            }
+            out.append(scalars[i])
+            i += 1
+        }
+        return String(out)
+    }
+
+    static func isCJK(_ u: Unicode.Scalar) -> Bool { u.value >= 0x4E00 && u.value <= 0x9FFF }
+
+    static func isPinyinLetter(_ u: Unicode.Scalar) -> Bool {
+        if u.value >= 0x61 && u.value <= 0x7A { return true }
+        return "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü".unicodeScalars.contains(u)
+    }
+
+    /// Traditional → simplified for the characters of report labels, headings and dates.
+    static let traditionalToSimplified: [UInt32: UInt32] = {
+        let pairs = "條条項项數数規规範范許许處处罰罚強强製制發发廢废現现費费額额單单萬万請请結结轉转辦办開开資资機机構构務务業业總总計计與与護护權权屬属於于國国穩稳內内過过執执詢询關关沒没補补確确訪访舉举報报訴诉複复復复議议訟讼審审維维糾纠經经體体況况動动統统態态據据實实驗验區区縣县鎮镇鄉乡門门會会員员題题進进為为稱称號号產产類类稅税錄录繳缴納纳應应當当無无編编載载網网時时從从間间聯联繫系電电話话郵邮圖图書书館馆該该級级務务導导節节決决務务紀纪違违隱隐險险穩稳維维論论樣样達达準准備备證证擔担責责專专門门並并錯错誤误覆复嚴严範范歷历讓让記记這这個个們们來来對对說说種种後后將将於于點点級级錶表表表據据項项費费處处額额數数"
+        var map: [UInt32: UInt32] = [:]
+        var it = pairs.unicodeScalars.makeIterator()
+        while let t = it.next(), let s = it.next() {
+            if t != s { map[t.value] = s.value }
+        }
+        return map
+    }()
+
+    /// Removes a leading list number: `一、`, `(三)`, `1.`, `1、`, `(1)`, `第一,` …
+    public static func stripNumbering(_ key: String) -> String {
+        var s = Substring(key)
+        var changed = true
+        while changed {
+            changed = false
+            if let f = s.first, f == "(" {
+                if let close = s.firstIndex(of: ")"), s.distance(from: s.startIndex, to: close) <= 4 {
+                    let inner = s[s.index(after: s.startIndex)..<close]
+                    if inner.allSatisfy({ isNumeral($0) }) && !inner.isEmpty { s = s[s.index(after: close)...]; changed = true; continue }
+                }
+            }
+            var j = s.startIndex
+            while j < s.endIndex, isNumeral(s[j]) { j = s.index(after: j) }
+            if j > s.startIndex, j < s.endIndex, "、.,．:".contains(s[j]) {
+                s = s[s.index(after: j)...]
+                changed = true
+            }
+        }
+        return String(s)
+    }
+
+    static func isNumeral(_ c: Character) -> Bool {
+        "一二三四五六七八九十0123456789".contains(c)
+    }
+}

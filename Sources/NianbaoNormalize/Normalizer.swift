@@ -1,0 +1,435 @@
+import NianbaoExtract
+
+/// Where the input bytes came from (`source` in the record); filled by the pipeline, not the normalizer.
+public struct SourceInfo: Sendable {
+    /// Source URL, when known (sidecar, capture, or `--url`).
+    public var url: String?
+    /// Retrieval time from the capture record, ISO 8601 UTC.
+    public var retrievedAt: String?
+    /// Hex SHA-256 of the raw input bytes.
+    public var contentSHA256: String
+    /// Decoder used.
+    public var charset: String
+    /// Where the charset came from.
+    public var charsetSource: String
+    /// WARC file name and record offset, when the input came from a capture.
+    public var capture: (warc: String, offset: Int)?
+    /// Findings of the decoding stage, as (code, message).
+    public var warnings: [(code: String, message: String)]
+
+    /// Creates a source description.
+    public init(url: String?, retrievedAt: String?, contentSHA256: String, charset: String, charsetSource: String,
+                capture: (warc: String, offset: Int)? = nil, warnings: [(code: String, message: String)] = []) {
+        self.url = url
+        self.retrievedAt = retrievedAt
+        self.contentSHA256 = contentSHA256
+        self.charset = charset
+        self.charsetSource = charsetSource
+        self.capture = capture
+        self.warnings = warnings
+    }
+}
+
+/// Names and versions written into `extractor`.
+public struct ExtractorInfo: Sendable {
+    /// Tool name.
+    public var name: String
+    /// Tool version.
+    public var version: String
+    /// libxml2 version.
+    public var libxml2: String
+
+    /// Creates the description.
+    public init(name: String, version: String, libxml2: String) {
+        self.name = name
+        self.version = version
+        self.libxml2 = libxml2
+    }
+}
+
+/// Why a page gives no record.
+public enum NormalizeError: Error, Equatable, CustomStringConvertible {
+    /// The page is not a 政府信息公开工作年度报告.
+    case notAReport(String)
+
+    public var description: String {
+        switch self {
+        case .notAReport(let why): return "not a report page: \(why)"
+        }
+    }
+}
+
+/// Turns a page model into the canonical record. Pure: no I/O, no clock, no globals.
+public enum Normalizer {
+    /// The record schema id.
+    public static let schemaID = "nianbao.report/1"
+
+    /// Normalizes one page.
+    public static func normalize(_ page: PageModel, source: SourceInfo, id: String, extractor: ExtractorInfo) throws -> JSONValue {
+        var state = NormalizeState(page: page)
+        for w in source.warnings { state.warn(w.code, w.message) }
+        return try state.run(source: source, id: id, extractor: extractor)
+    }
+}
+
+/// Working state of one normalization.
+struct NormalizeState {
+    let format: InputFormat
+    let htmlTitle: String?
+    let metaTags: [String: String]
+    var segments: [Segment]
+    var warnings: [(String, String)] = []
+    var repairs: [JSONValue] = []
+    var cellNotes: [String: JSONValue] = [:]
+
+    init(page: PageModel) {
+        format = page.format
+        htmlTitle = page.htmlTitle
+        metaTags = page.metaTags
+        segments = PageText.splitInlineHeadings(page.segments)
+    }
+
+    mutating func warn(_ code: String, _ message: String) {
+        warnings.append((code, message))
+    }
+
+    mutating func repair(_ path: String, raw: String, value: String, rule: String) {
+        repairs.append(.object(["path": .string(path), "raw": .string(raw), "value": .string(value), "rule": .string(rule)]))
+    }
+
+    mutating func note(_ path: String, status: String, raw: String?, rule: String?, candidates: [Int]? = nil) {
+        var o: [String: JSONValue] = ["status": .string(status), "raw": .str(raw), "rule": .str(rule)]
+        if let c = candidates { o["candidates"] = .array(c.map { .int($0) }) }
+        cellNotes[path] = .object(o)
+    }
+
+    func line(_ i: Int) -> String? {
+        if case .line(let l) = segments[i] { return l }
+        return nil
+    }
+
+    // MARK: run
+
+    mutating func run(source: SourceInfo, id: String, extractor: ExtractorInfo) throws -> JSONValue {
+        // Sections.
+        var headings: [SectionHeading] = []
+        var lastOrder = -1
+        let order = SectionKind.allCases
+        for (i, seg) in segments.enumerated() {
+            guard case .line(let l) = seg, let kind = PageText.heading(l) else { continue }
+            let o = order.firstIndex(of: kind)!
+            if o > lastOrder { headings.append(SectionHeading(kind: kind, segmentIndex: i)); lastOrder = o }
+        }
+        let firstHeading = headings.first?.segmentIndex ?? segments.count
+
+        // Title and body anchor (B19).
+        var titleIndex: Int?
+        for i in 0..<min(firstHeading, segments.count) {
+            guard let l = line(i), PageText.isTitle(l), PageText.titleYear(l) != nil else { continue }
+            let startsWithLabel = PageText.metadataLabels.contains { LabelText.fold(l).hasPrefix($0.label) }
+            if startsWithLabel { continue }
+            titleIndex = i
+            break
+        }
+        var reportTitle: String? = titleIndex.flatMap { line($0) }
+        if let t = titleIndex, let title = reportTitle, !title.hasSuffix("报告") && !title.hasSuffix("年报"), t + 1 < segments.count, let next = line(t + 1), next.count <= 20, next.hasSuffix("报告") {
+            reportTitle = title + next
+        }
+        var anchor = titleIndex
+        if anchor == nil {
+            for i in 0..<min(firstHeading, segments.count) {
+                if let l = line(i), l.contains("政府信息公开条例") || l.contains("本报告") { anchor = i; break }
+            }
+        }
+        let furnitureEnd = anchor ?? min(firstHeading, 60)
+
+        // Template and report check.
+        var allKeys = ""
+        for seg in segments {
+            switch seg {
+            case .line(let l): allKeys += LabelText.matchKey(l) + "\u{1}"
+            case .table(let g): for r in g.rows { for c in r where !c.isSpanCopy { allKeys += LabelText.matchKey(c.text) + "\u{1}" } }
+            }
+        }
+        let m2019 = ReportTemplate.markers2019.filter { allKeys.contains($0) }.count
+        let m2021 = ReportTemplate.markers2021.filter { allKeys.contains($0) }.count
+        let mNational = ReportTemplate.markersNational.filter { allKeys.contains($0) }.count
+        let template: TemplateKind
+        if m2019 == 0 && m2021 == 0 {
+            template = mNational >= 2 ? .unknown : .pre2019
+        } else if m2021 > m2019 {
+            template = .t2021
+        } else if m2019 > m2021 {
+            template = .t2019
+        } else {
+            template = .unknown
+        }
+        let titleLike = reportTitle != nil || (htmlTitle.map { PageText.isTitle($0) || LabelText.matchKey($0).contains("年度报告") } ?? false)
+        if !(titleLike || headings.count >= 3 || mNational >= 2 || (m2019 + m2021) >= 2) {
+            throw NormalizeError.notAReport("no report title, no section headings of the national template and no table labels")
+        }
+        if headings.count < 2 && mNational < 2 && reportTitle == nil {
+            throw NormalizeError.notAReport("a report title appears only in the page title; no report body found")
+        }
+
+        // Page metadata.
+        var fragments: [String] = []
+        var breadcrumb: [String]?
+        for i in 0..<furnitureEnd {
+            switch segments[i] {
+            case .line(let l):
+                if breadcrumb == nil, let b = PageText.breadcrumb(l) { breadcrumb = b; continue }
+                fragments.append(contentsOf: l.replacingPipes().split(separator: "|").map { String($0) })
+            case .table(let g):
+                for r in g.rows { for c in r where !c.isSpanCopy { fragments.append(c.text) } }
+            }
+        }
+        let metadata = buildMetadata(PageText.metadataPairs(fragments))
+
+        // Period (统计期限), year, issued.
+        var period: (ParsedDate?, ParsedDate?) = (nil, nil)
+        for seg in segments {
+            guard case .line(let l) = seg else { continue }
+            let f = LabelText.fold(l)
+            guard let r = ["统计期限", "统计时限", "统计期间", "统计时间", "统计区间", "数据统计"].lazy.compactMap({ f.firstRange(of: $0) }).first else { continue }
+            let exprs = DateReader.dateExpressions(in: String(f[r.upperBound...]))
+            guard let s = exprs.first.flatMap({ DateReader.parse($0, role: .periodStart) }) else { continue }
+            let e = exprs.count > 1 ? DateReader.parse(exprs[1], role: .periodEnd, defaultYear: s.date.year) : nil
+            period = (s, e)
+            break
+        }
+        if let s = period.0, let rule = s.repair { repair("report.period.start", raw: s.raw, value: s.date.description, rule: rule) }
+        if let e = period.1, let rule = e.repair { repair("report.period.end", raw: e.raw, value: e.date.description, rule: rule) }
+        let titleYear = reportTitle.flatMap(PageText.titleYear) ?? htmlTitle.flatMap(PageText.titleYear)
+        let year = period.0?.date.year ?? titleYear
+        if let py = period.0?.date.year, let ty = titleYear, py != ty {
+            warn("report.year_conflict", "title says \(ty) but the statistics period starts in \(py); year taken from the period")
+        }
+        switch (template, year) {
+        case (.t2019, let y?) where y >= 2021:
+            warn("template.year_conflict", "a \(y) report on the 2019 tables (国办公开办函〔2019〕60号)")
+        case (.t2021, let y?) where y < 2021:
+            warn("template.year_conflict", "a \(y) report on the 2021 tables (国办公开办函〔2021〕30号)")
+        case (.pre2019, let y?) where y >= 2019:
+            warn("template.year_conflict", "a \(y) report without the national tables (prose layout)")
+        default: break
+        }
+
+        // Signature (issued) date: the last date-only line near the end.
+        var issued: ParsedDate?
+        var signatureLine: Int?
+        let searchFrom = max(headings.last?.segmentIndex ?? 0, segments.count - 15)
+        if searchFrom < segments.count {
+            for i in stride(from: segments.count - 1, through: searchFrom, by: -1) {
+                guard let l = line(i) else { continue }
+                let exprs = DateReader.dateExpressions(in: l)
+                guard exprs.count == 1, let e = exprs.first else { continue }
+                let digitsAndSeps = LabelText.matchKey(l).filter { !($0.isNumber || "年月日号".contains($0)) }
+                guard digitsAndSeps.count <= 2 else { continue }
+                if let p = DateReader.parse(e, role: .signature, priorYear: year.map { $0 + 1 }) {
+                    if let y = year, p.date.year < y || p.date.year > y + 2 { continue }
+                    issued = p
+                    signatureLine = i
+                    break
+                }
+            }
+        }
+        if let p = issued, let rule = p.repair { repair("report.issued", raw: p.raw, value: p.date.description, rule: rule) }
+
+        // Agency.
+        var agency = reportTitle.flatMap(PageText.titleAgency)
+        if agency == nil, let b = breadcrumb {
+            let skip = ["首页", "网站首页", "主页"]
+            if let idx = b.firstIndex(where: { $0.contains("信息公开") || $0.contains("政务公开") }), idx > 0 {
+                let candidates = b[..<idx].filter { !skip.contains($0) }
+                agency = candidates.last
+            }
+        }
+        if agency == nil, let s = signatureLine, s > 0, let l = line(s - 1), l.count <= 30, !l.contains("。") {
+            agency = l
+        }
+        if agency == nil, let cs = metaTags["contentsource"], !cs.isEmpty { agency = cs }
+
+        // Contact.
+        let bodyLines = (furnitureEnd..<segments.count).compactMap { line($0) }
+        let contact = PageText.contact(Array(bodyLines.prefix(80)))
+
+        // Tables.
+        func region(_ kind: SectionKind) -> ArraySlice<Segment>? {
+            guard let h = headings.firstIndex(where: { $0.kind == kind }) else { return nil }
+            let start = headings[h].segmentIndex + 1
+            let end = h + 1 < headings.count ? headings[h + 1].segmentIndex : (signatureLine ?? segments.count)
+            return start <= end ? segments[start..<end] : nil
+        }
+        var tables: [String: JSONValue] = [:]
+        var checks: [JSONValue] = []
+        if let spec = ReportTemplate.of(template) {
+            let r2 = region(.proactive) ?? fallbackRegion(from: ["第二十条"], to: ["勾稽关系", "申请人情况", "本年新收"])
+            tables["proactive"] = proactiveTable(spec, region: r2)
+        } else {
+            tables["proactive"] = .null
+        }
+        if template != .pre2019 {
+            let spec = ReportTemplate.of(template) ?? ReportTemplate.t2021
+            let r3 = region(.applications) ?? fallbackRegion(from: ["勾稽关系", "申请人情况", "本年新收"], to: ["行政复议"])
+            let r4 = region(.reviewLitigation) ?? fallbackRegion(from: ["行政复议"], to: ["存在", "其他需要报告"])
+            let (apps, review, ch) = applicationsAndReview(spec, template: template, appsRegion: r3, reviewRegion: r4)
+            tables["applications"] = apps
+            tables["review_litigation"] = review
+            checks = ch
+        } else {
+            tables["applications"] = .null
+            tables["review_litigation"] = .null
+        }
+
+        // Sections' prose.
+        var sections: [String: JSONValue] = [:]
+        for kind in SectionKind.allCases { sections[kind.rawValue] = .null }
+        for (h, heading) in headings.enumerated() {
+            let start = heading.segmentIndex + 1
+            var end = h + 1 < headings.count ? headings[h + 1].segmentIndex : segments.count
+            if h + 1 == headings.count, let s = signatureLine {
+                end = s
+                if s > start, let l = line(s - 1), l.count <= 30, !l.contains("。"), !l.contains(",") { end = s - 1 }
+            }
+            guard start < end else { continue }
+            let slice = segments[start..<end]
+            let hasGrid = slice.contains { if case .table = $0 { return true } else { return false } }
+            let tableSection = heading.kind == .proactive || heading.kind == .applications || heading.kind == .reviewLitigation
+            var lines: [String] = []
+            for seg in slice {
+                guard case .line(let l) = seg else { continue }
+                if tableSection && !hasGrid && template != .pre2019 {
+                    if !(l.contains("。") || l.unicodeScalars.count > 45) { continue }
+                }
+                lines.append(l)
+            }
+            sections[heading.kind.rawValue] = lines.isEmpty ? .null : .string(lines.joined(separator: "\n"))
+        }
+
+        // Prose vs table (templates.md §7.9).
+        if let apps = tables["applications"], let total = apps[path: "new_received.total"]?.intValue {
+            let prose = [sections["applications"], sections["overview"]].compactMap { $0?.stringValue }.joined(separator: "\n")
+            if let n = proseApplicationsCount(prose), n != total {
+                let carried = apps[path: "carried_over.total"]?.intValue ?? 0
+                if n != total + carried {
+                    warn("prose.table_mismatch", "the prose says \(n) applications were received; table 三 says \(total) new")
+                }
+            }
+        }
+
+        // Assemble.
+        var sourceObj: [String: JSONValue] = [
+            "url": .str(source.url), "retrieved_at": .str(source.retrievedAt), "content_sha256": .string(source.contentSHA256),
+            "input_format": .string(format.rawValue), "charset": .string(source.charset), "charset_source": .string(source.charsetSource),
+            "capture": .null,
+        ]
+        if let c = source.capture { sourceObj["capture"] = .object(["warc": .string(c.warc), "offset": .int(c.offset)]) }
+        let pageTitle: String? = htmlTitle ?? reportTitle
+        let report: [String: JSONValue] = [
+            "title": .str(reportTitle ?? metaTags["articletitle"]),
+            "year": .num(year),
+            "agency": .str(agency),
+            "template": .string(template.rawValue),
+            "period": .object(["start": .str(period.0?.date.description), "end": .str(period.1?.date.description)]),
+            "issued": .str(issued?.date.description),
+            "contact": .object(["organization": .str(contact.org), "address": .str(contact.address), "phone": .str(contact.phone), "email": .str(contact.email)]),
+            "sections": .object(sections),
+        ]
+        let quality: [String: JSONValue] = [
+            "checks": .array(checks),
+            "cells": .object(cellNotes),
+            "repairs": .array(repairs),
+            "warnings": .array(warnings.map { .object(["code": .string($0.0), "message": .string($0.1)]) }),
+        ]
+        return .object([
+            "schema": .string(Normalizer.schemaID),
+            "id": .string(id),
+            "source": .object(sourceObj),
+            "page": .object(["title": .str(pageTitle), "breadcrumb": breadcrumb.map { .array($0.map { .string($0) }) } ?? .array([]), "metadata": metadata]),
+            "report": .object(report),
+            "tables": .object(tables),
+            "quality": .object(quality),
+            "extractor": .object(["name": .string(extractor.name), "version": .string(extractor.version), "libxml2": .string(extractor.libxml2)]),
+        ])
+    }
+
+    func fallbackRegion(from: [String], to: [String]) -> ArraySlice<Segment>? {
+        func contains(_ seg: Segment, _ keys: [String]) -> Bool {
+            switch seg {
+            case .line(let l): let k = LabelText.matchKey(l); return keys.contains { k.contains($0) }
+            case .table(let g): return g.rows.contains { r in r.contains { c in let k = LabelText.matchKey(c.text); return keys.contains { k.contains($0) } } }
+            }
+        }
+        guard let s = segments.firstIndex(where: { contains($0, from) }) else { return nil }
+        var e = segments.count
+        if let t = segments[(s + 1)...].firstIndex(where: { contains($0, to) && !contains($0, from) }) { e = t }
+        return segments[s..<e]
+    }
+
+    func proseApplicationsCount(_ prose: String) -> Int? {
+        let f = LabelText.fold(prose)
+        for marker in ["收到", "受理"] {
+            var search = f[...]
+            while let r = search.firstRange(of: marker) {
+                let window = search[r.upperBound...].prefix(40)
+                if let a = window.firstRange(of: "申请") {
+                    let after = window[a.upperBound...].drop(while: { $0 == " " || $0 == "共" })
+                    let digits = after.prefix(while: { $0.isASCII && $0.isNumber })
+                    let rest = after.dropFirst(digits.count).drop(while: { $0 == " " })
+                    if !digits.isEmpty, rest.first == "件", let n = Int(digits) { return n }
+                }
+                search = search[r.upperBound...]
+            }
+        }
+        return nil
+    }
+
+    // MARK: metadata
+
+    mutating func buildMetadata(_ pairs: [(label: String, key: String, value: String)]) -> JSONValue {
+        var m: [String: JSONValue] = [:]
+        for k in ["index_number", "title", "created_date", "published_date", "document_number", "publisher", "disclosure_term",
+                  "disclosure_form", "disclosure_method", "disclosure_scope", "validity_period", "disclosure_procedure", "genre",
+                  "validity_status", "summary"] { m[k] = .null }
+        var topics: [String] = []
+        var keywords: [String] = []
+        var other: [String: JSONValue] = [:]
+        var seenTopics = false, seenKeywords = false
+        for (label, key, value) in pairs {
+            switch key {
+            case "topics":
+                seenTopics = true
+                topics += value.split(whereSeparator: { "/\\;；".contains($0) }).map { TextWhitespaceFold.trim(String($0)) }.filter { !$0.isEmpty }
+            case "keywords":
+                seenKeywords = true
+                keywords += value.split(whereSeparator: { ",，;；、 ".contains($0) }).map { String($0) }.filter { !$0.isEmpty }
+            case "other":
+                if other[label] == nil { other[label] = .str(value.isEmpty ? nil : value) }
+            case "created_date", "published_date":
+                if m[key] != .null { continue }
+                if value.isEmpty { continue }
+                if let d = DateReader.parse(value, role: .plain) {
+                    m[key] = .string(d.date.description)
+                    if let rule = d.repair { repair("page.metadata.\(key)", raw: d.raw, value: d.date.description, rule: rule) }
+                } else {
+                    warn("metadata.unparsed_date", "\(label) \(value) is not a date")
+                }
+            default:
+                if m[key] == .null, !value.isEmpty { m[key] = .string(value) }
+            }
+        }
+        // Fallback: the CMS <meta> tags (ArticleTitle, PubDate, ContentSource, KeyWords).
+        if m["title"] == .null, let t = metaTags["articletitle"], !t.isEmpty { m["title"] = .string(t) }
+        if m["published_date"] == .null, let p = metaTags["pubdate"], let d = DateReader.parse(p, role: .plain) { m["published_date"] = .string(d.date.description) }
+        if m["publisher"] == .null, let p = metaTags["contentsource"], !p.isEmpty { m["publisher"] = .string(p) }
+        if !seenKeywords, let k = metaTags["keywords"], !k.isEmpty {
+            keywords = k.split(whereSeparator: { ",，;；、 ".contains($0) }).map(String.init)
+        }
+        _ = seenTopics
+        m["topics"] = .array(topics.map { .string($0) })
+        m["keywords"] = .array(keywords.map { .string($0) })
+        m["other"] = .object(other)
+        return .object(m)
+    }
+}

@@ -1,0 +1,314 @@
+import NianbaoExtract
+
+/// The six parts of a report (templates.md §1).
+public enum SectionKind: String, CaseIterable, Sendable {
+    case overview, proactive, applications
+    case reviewLitigation = "review_litigation"
+    case problems
+    case otherMatters = "other_matters"
+
+    /// Heading texts and their variants (templates.md §8), whitespace-free and folded, numbering stripped.
+    var headingPrefixes: [String] {
+        switch self {
+        case .overview: return ["总体情况", "总体概述", "概述", "總體情況", "基本情况", "总体工作情况"]
+        case .proactive: return ["主动公开政府信息情况", "主动公开政府政府情况", "主动公开政府信息", "主动公开情况"]
+        case .applications: return ["收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请", "收到和处理政府信息"]
+        case .reviewLitigation: return ["政府信息公开行政复议、行政诉讼情况", "政府信息公开行政复议和行政诉讼情况", "政府信息公开行政复议及行政诉讼情况",
+                                        "政府信息公开行政复议", "因政府信息公开工作被申请行政复议", "因政府信息公开申请行政复议", "因政府信息公开"]
+        case .problems: return ["存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进情况", "存在主要问题及改进情况", "存在问题及改进情况",
+                                "主要问题和改进措施", "存在的主要问题和改进措施", "存在的问题及改进", "存在的主要问题", "存在问题和改进", "工作中存在的主要问题"]
+        case .otherMatters: return ["其他需要报告的事项", "其他需要报告事项", "其他报告事项", "其他事项"]
+        }
+    }
+}
+
+/// A line of the page with its heading, if it is one.
+struct SectionHeading {
+    var kind: SectionKind
+    var segmentIndex: Int
+}
+
+/// Reading of page-level facts from lines (metadata, breadcrumb, titles, sections, dates, contact).
+enum PageText {
+    static let numerals: Set<Character> = ["一", "二", "三", "四", "五", "六", "七"]
+
+    /// If `line` is a section heading, which one. Never on a bare `四、` (B16): only known heading texts.
+    static func heading(_ line: String) -> SectionKind? {
+        let key = LabelText.matchKey(line)
+        guard key.count <= 48 else { return nil }
+        var core = LabelText.stripNumbering(key)
+        let numbered = core.count < key.count
+        // "2023年政务公开总体情况"
+        if let nian = core.firstIndex(of: "年"), core.distance(from: core.startIndex, to: nian) == 4, core.prefix(4).allSatisfy(\.isNumber) {
+            let rest = String(core[core.index(after: nian)...])
+            if rest.hasSuffix("总体情况") { core = "总体情况" }
+        }
+        for kind in SectionKind.allCases {
+            for p in kind.headingPrefixes where core.hasPrefix(p) {
+                // Short generic headings must be the whole line, or numbered.
+                if p.count <= 4 && !numbered && core != p { continue }
+                if kind == .reviewLitigation && !(core.contains("复议") || core.contains("诉讼")) { continue }
+                if core.count > p.count + 12 && !numbered { continue }
+                return kind
+            }
+        }
+        return nil
+    }
+
+    /// Splits lines that hold a numbered heading in their middle (B18: headings inline).
+    static func splitInlineHeadings(_ segments: [Segment]) -> [Segment] {
+        var out: [Segment] = []
+        out.reserveCapacity(segments.count)
+        for seg in segments {
+            guard case .line(let line) = seg, line.unicodeScalars.count > 48 else { out.append(seg); continue }
+            let chars = Array(line)
+            var cuts: [Int] = []
+            var i = 1
+            while i + 1 < chars.count {
+                if numerals.contains(chars[i]), chars[i + 1] == "、" {
+                    let tail = String(chars[i..<min(chars.count, i + 40)])
+                    let key = LabelText.stripNumbering(LabelText.matchKey(tail))
+                    if SectionKind.allCases.contains(where: { k in k.headingPrefixes.contains { $0.count >= 4 && key.hasPrefix($0) } }) {
+                        cuts.append(i)
+                    }
+                }
+                i += 1
+            }
+            if cuts.isEmpty { out.append(seg); continue }
+            var start = 0
+            for c in cuts {
+                let piece = TextWhitespaceFold.trim(String(chars[start..<c]))
+                if !piece.isEmpty { out.append(.line(piece)) }
+                start = c
+            }
+            // The heading itself: up to the first sentence break after it.
+            let rest = String(chars[start...])
+            out.append(contentsOf: splitHeadingFromBody(rest))
+        }
+        return out
+    }
+
+    /// "二、主动公开政府信息情况第二十条…" → the heading line and the rest.
+    static func splitHeadingFromBody(_ text: String) -> [Segment] {
+        let chars = Array(text)
+        let key = LabelText.matchKey(text)
+        let core = LabelText.stripNumbering(key)
+        for kind in SectionKind.allCases {
+            for p in kind.headingPrefixes.sorted(by: { $0.count > $1.count }) where p.count >= 4 && core.hasPrefix(p) {
+                // Walk the original text until p's characters have all been seen.
+                var need = Array(p)
+                var idx = 0
+                var j = 0
+                while j < chars.count, idx < need.count {
+                    let f = LabelText.matchKey(String(chars[j]))
+                    if let c = f.first, c == need[idx] { idx += 1 }
+                    j += 1
+                }
+                need = []
+                let head = TextWhitespaceFold.trim(String(chars[..<j]))
+                let body = TextWhitespaceFold.trim(String(chars[j...]))
+                return body.isEmpty ? [.line(head)] : [.line(head), .line(body)]
+            }
+        }
+        return [.line(text)]
+    }
+
+    /// True for a line that reads as a report title.
+    static func isTitle(_ line: String) -> Bool {
+        let key = LabelText.matchKey(line)
+        guard key.count >= 8, key.count <= 70 else { return false }
+        guard key.contains("信息公开") || key.contains("政务公开") else { return false }
+        guard key.hasSuffix("报告") || key.hasSuffix("年报") || key.hasSuffix("报告)") else { return false }
+        if key.contains("。") || key.contains(",") { return false }
+        return true
+    }
+
+    /// A year written before 年 in a title (`2023年…`, `2023年度…`).
+    static func titleYear(_ title: String) -> Int? {
+        let chars = Array(LabelText.matchKey(title))
+        var i = 0
+        while i + 4 < chars.count {
+            if chars[i..<(i + 4)].allSatisfy({ $0.isASCII && $0.isNumber }), chars[i + 4] == "年",
+               i == 0 || !(chars[i - 1].isASCII && chars[i - 1].isNumber) {
+                if let y = Int(String(chars[i..<(i + 4)])), y >= 2000, y <= 2100 { return y }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The agency named before the year in a title: `平潭综合实验区2025年度…` → `平潭综合实验区`.
+    static func titleAgency(_ title: String) -> String? {
+        let t = LabelText.fold(title).filter { $0 != " " }
+        let chars = Array(t)
+        var i = 0
+        while i + 4 < chars.count {
+            if chars[i..<(i + 4)].allSatisfy({ $0.isASCII && $0.isNumber }), chars[i + 4] == "年" {
+                let prefix = String(chars[..<i])
+                return prefix.count >= 2 ? prefix : nil
+            }
+            i += 1
+        }
+        if let r = t.firstRange(of: "政府信息公开") {
+            let prefix = String(t[..<r.lowerBound])
+            return prefix.count >= 2 && !prefix.hasSuffix("年") ? prefix : nil
+        }
+        return nil
+    }
+
+    // MARK: metadata
+
+    /// Metadata labels → canonical keys (report-json.md `page.metadata`), longest first when matching.
+    static let metadataLabels: [(label: String, key: String)] = [
+        ("信息索引号", "index_number"), ("索引号", "index_number"),
+        ("名称", "title"), ("标题", "title"),
+        ("生成日期", "created_date"), ("成文日期", "created_date"),
+        ("公开日期", "published_date"), ("发布日期", "published_date"), ("发文日期", "published_date"),
+        ("文件编号", "document_number"), ("发文字号", "document_number"), ("文号", "document_number"),
+        ("发布机构", "publisher"), ("发文机关", "publisher"), ("发布单位", "publisher"),
+        ("公开时限", "disclosure_term"), ("公开形式", "disclosure_form"), ("公开方式", "disclosure_method"),
+        ("公开范围", "disclosure_scope"), ("有效期", "validity_period"), ("公开程序", "disclosure_procedure"),
+        ("体裁", "genre"), ("文种", "genre"),
+        ("主题(一级)", "topics"), ("主题(二级)", "topics"), ("主题分类", "topics"), ("分类", "topics"),
+        ("关键词", "keywords"), ("效力状况", "validity_status"), ("有效性", "validity_status"),
+        ("内容概述", "summary"), ("摘要", "summary"),
+        ("组配分类", "other"), ("主题词", "other"), ("服务对象", "other"), ("责任部门", "other"), ("所属机构", "other"),
+    ].sorted { $0.label.count > $1.label.count }
+
+    static let furniture = ["文件下载", "【打印】", "【关闭】", "【字体:大 中 小】", "打印本页", "关闭窗口", "扫一扫在手机打开当前页", "收藏", "打印", "关闭"]
+
+    /// Label/value pairs of the 信息公开 metadata block found in `fragments` (lines split at `|`, grid cells).
+    static func metadataPairs(_ fragments: [String]) -> [(label: String, key: String, value: String)] {
+        var pairs: [(String, String, String)] = []
+        var pendingLabel: (String, String)?
+        for fragment in fragments {
+            let text = LabelText.fold(fragment)
+            let chars = Array(text)
+            var hits: [(start: Int, end: Int, label: String, key: String)] = []
+            var i = 0
+            while i < chars.count {
+                let boundary = i == 0 || chars[i - 1] == " " || chars[i - 1] == "|" || chars[i - 1] == ":"
+                var matched = false
+                if boundary {
+                    for (label, key) in metadataLabels {
+                        let lc = Array(label)
+                        if i + lc.count <= chars.count, Array(chars[i..<(i + lc.count)]) == lc {
+                            var end = i + lc.count
+                            while end < chars.count, chars[end] == ":" || chars[end] == " " { end += 1 }
+                            hits.append((i, end, label, key))
+                            i = end
+                            matched = true
+                            break
+                        }
+                    }
+                }
+                if !matched { i += 1 }
+            }
+            if hits.isEmpty {
+                if let p = pendingLabel {
+                    let v = cleanValue(text)
+                    pairs.append((p.0, p.1, v))
+                    pendingLabel = nil
+                }
+                continue
+            }
+            if let p = pendingLabel {
+                let lead = cleanValue(String(chars[0..<hits[0].start]))
+                pairs.append((p.0, p.1, lead))
+                pendingLabel = nil
+            }
+            for (h, hit) in hits.enumerated() {
+                let valueEnd = h + 1 < hits.count ? hits[h + 1].start : chars.count
+                let value = cleanValue(String(chars[hit.end..<valueEnd]))
+                if value.isEmpty && h + 1 == hits.count {
+                    pendingLabel = (hit.label, hit.key)
+                } else {
+                    pairs.append((hit.label, hit.key, value))
+                }
+            }
+        }
+        if let p = pendingLabel { pairs.append((p.0, p.1, "")) }
+        return pairs
+    }
+
+    static func cleanValue(_ s: String) -> String {
+        var v = TextWhitespaceFold.trim(s)
+        var changed = true
+        while changed {
+            changed = false
+            for f in furniture where v.hasSuffix(f) {
+                v = TextWhitespaceFold.trim(String(v.dropLast(f.count)))
+                changed = true
+            }
+        }
+        while let l = v.last, l == "|" || l == ":" || l == ";" { v = TextWhitespaceFold.trim(String(v.dropLast())) }
+        return v
+    }
+
+    /// Items of a breadcrumb line (`当前位置: 首页 > A > B`).
+    static func breadcrumb(_ line: String) -> [String]? {
+        let f = LabelText.fold(line)
+        let markers = ["当前位置", "您的位置", "您现在的位置", "所在位置", "当前的位置"]
+        guard let m = markers.first(where: { f.contains($0) }), let r = f.firstRange(of: m) else { return nil }
+        var rest = f[r.upperBound...]
+        rest = rest.drop(while: { $0 == ":" || $0 == " " || $0 == "是" })
+        let items = rest.split(whereSeparator: { ">›»".contains($0) }).map { TextWhitespaceFold.trim(String($0)) }.filter { !$0.isEmpty }
+        return items.isEmpty ? nil : items
+    }
+
+    // MARK: contact
+
+    /// Contact details from the report text (`请与…联系`, 地址, 电话, 邮箱).
+    static func contact(_ lines: [String]) -> (org: String?, address: String?, phone: String?, email: String?) {
+        var org: String?, address: String?, phone: String?, email: String?
+        for line in lines where line.contains("联系") || line.contains("电话") || line.contains("地址") || line.contains("邮箱") || line.contains("@") {
+            let f = LabelText.fold(line)
+            if org == nil, let r = f.firstRange(of: "请与") {
+                let tail = f[r.upperBound...]
+                if let e = tail.firstRange(of: "联系"), tail.distance(from: tail.startIndex, to: e.lowerBound) <= 40 {
+                    let o = TextWhitespaceFold.trim(String(tail[..<e.lowerBound]))
+                    if o.count >= 2 { org = o }
+                }
+            }
+            if org == nil {
+                for label in ["联系单位", "联系部门", "受理机构", "受理部门"] {
+                    if let v = labelled(f, label), v.count >= 2 { org = v; break }
+                }
+            }
+            if address == nil {
+                for label in ["办公地点", "办公地址", "联系地址", "通讯地址", "通信地址", "地址"] {
+                    if let v = labelled(f, label), v.count >= 3 { address = v; break }
+                }
+            }
+            if phone == nil {
+                for label in ["联系电话", "咨询电话", "电话号码", "电话"] {
+                    if let r = f.firstRange(of: label) {
+                        let tail = f[r.upperBound...].drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" })
+                        let p = tail.prefix(while: { ($0.isASCII && $0.isNumber) || "-—() ".contains($0) })
+                        let digits = p.filter { $0.isNumber }
+                        if digits.count >= 7 { phone = TextWhitespaceFold.trim(String(p)); break }
+                    }
+                }
+            }
+            if email == nil, let at = f.firstIndex(of: "@") {
+                let isMail: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "._%+-".contains($0)) }
+                var s = at
+                while s > f.startIndex, isMail(f[f.index(before: s)]) { s = f.index(before: s) }
+                var e = f.index(after: at)
+                while e < f.endIndex, isMail(f[e]) { e = f.index(after: e) }
+                var candidate = String(f[s..<e])
+                while candidate.last == "." { candidate.removeLast() }
+                if candidate.first != "@", candidate.contains("."), !candidate.hasSuffix("@") { email = candidate }
+            }
+        }
+        return (org, address, phone, email)
+    }
+
+    static func labelled(_ f: String, _ label: String) -> String? {
+        guard let r = f.firstRange(of: label) else { return nil }
+        let tail = f[r.upperBound...].drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" || $0 == "在" })
+        let v = tail.prefix(while: { !",;。();|".contains($0) && $0 != " " })
+        let t = TextWhitespaceFold.trim(String(v))
+        return t.isEmpty ? nil : t
+    }
+}

@@ -1,0 +1,350 @@
+import NianbaoExtract
+
+/// Positions of a row's tokens once the page's cell shape is known.
+enum RowShape {
+    /// One token per column, in column order.
+    case positional([CellToken])
+    /// Fewer tokens than columns, order kept, positions unknown (blank cells dropped, B5).
+    case compressed([CellToken])
+}
+
+extension NormalizeState {
+    /// Decides whether a row's tokens sit in known columns.
+    mutating func shape(_ obs: RowObservation, columns n: Int, path: String) -> RowShape {
+        var toks = obs.tokens
+        if toks.count == n { return .positional(toks) }
+        while toks.count > n, toks.last == .blank { toks.removeLast() }
+        if toks.count == n { return .positional(toks) }
+        if toks.count > n {
+            let values = toks.filter { $0 != .blank }
+            if values.count == n { return .positional(values) }
+            if values.count > n {
+                warn("table.extra_values", "\(path): \(values.count) values where the template has \(n) columns; the first \(n) are used")
+                return .positional(Array(values.prefix(n)))
+            }
+            return .compressed(values)
+        }
+        if toks.isEmpty { return .compressed([]) }
+        // Fewer tokens than columns. Trailing blanks of a grid row are positions; a text row lost its blanks.
+        return .compressed(obs.fromGrid ? toks : toks.filter { $0 != .blank })
+    }
+
+    // MARK: 表二
+
+    mutating func proactiveTable(_ spec: ReportTemplate, region: ArraySlice<Segment>?) -> JSONValue {
+        let stream = region.map { CellStreamBuilder.build($0) } ?? []
+        let rows = spec.proactive
+        let aligner = RowAligner(
+            match: { key, _, _ in
+                guard key.count <= 70 else { return nil }
+                var best: (Int, String)?
+                for r in rows {
+                    for k in r.labelKeys {
+                        if let range = key.firstRange(of: k) {
+                            let pos = key.distance(from: key.startIndex, to: range.lowerBound)
+                            if best == nil || pos < best!.0 { best = (pos, r.block) }
+                        }
+                    }
+                }
+                return best.map { .row($0.1) }
+            },
+            groupItems: [:],
+            columns: { id in rows.first { $0.block == id }?.columns.count ?? 1 }
+        )
+        let result = aligner.align(stream)
+        for extra in result.extraRows { warn("table.extra_row", "表二 row \"\(extra)\" is not in the \(spec.kind.rawValue) template; its values are left out") }
+        for w in result.warnings { warn(w.0, w.1) }
+        // Column headers with a unit: 采购总金额(万元) / 本年收费金额(单位:万元).
+        var table: [String: JSONValue] = [:]
+        for row in rows {
+            var block: [String: JSONValue] = [:]
+            let base = "tables.proactive.\(row.block)"
+            guard let obs = result.rows[row.block] else {
+                for c in row.columns {
+                    block[c] = .null
+                    note("\(base).\(c)", status: "missing", raw: nil, rule: "row.not_found")
+                }
+                table[row.block] = .object(block)
+                continue
+            }
+            let placed: [CellToken?]
+            var isPlaced = false
+            switch shape(obs, columns: row.columns.count, path: base) {
+            case .positional(let t): placed = t
+            case .compressed(let t):
+                placed = t + Array(repeating: nil, count: row.columns.count - t.count)
+                isPlaced = !t.isEmpty
+            }
+            for (i, c) in row.columns.enumerated() {
+                let path = "\(base).\(c)"
+                let (value, status, raw, rule) = proactiveCell(placed[i], kind: row.kinds[i])
+                block[c] = value
+                if isPlaced, placed[i] != nil, status == nil {
+                    note(path, status: "placed", raw: raw, rule: "placement.left_aligned")
+                } else if let s = status {
+                    note(path, status: s, raw: raw, rule: isPlaced && placed[i] == nil ? "cell.not_on_page" : rule)
+                }
+            }
+            table[row.block] = .object(block)
+        }
+        return .object(table)
+    }
+
+    /// (value, status or nil when plainly reported, raw, rule)
+    func proactiveCell(_ token: CellToken?, kind: ColumnKind) -> (JSONValue, String?, String?, String?) {
+        guard let token else { return (.null, "missing", nil, "cell.not_on_page") }
+        switch token {
+        case .blank: return (.null, "missing", nil, "cell.blank")
+        case .notApplicable(let raw): return (.null, "missing", raw, "cell.not_applicable")
+        case .number(let n, let raw, let conversions, let unit):
+            switch kind {
+            case .count, .signedCount:
+                guard let i = n.integer else { return (.null, "missing", raw, "number.not_integer") }
+                if kind == .count && i < 0 { return (.int(i), "converted", raw, "number.negative_count") }
+                return (.int(i), conversions.isEmpty ? nil : "converted", raw, conversions.first)
+            case .moneyWanYuan:
+                var v = n
+                var rules = conversions
+                if unit == "元" { v = v.yuanToWanYuan(); rules.insert("unit.yuan_to_wan_yuan", at: 0) }
+                if v.scale > 4 { v = v.rounded(to: 4); rules.append("money.rounded_4dp") }
+                return (.decimal(v), rules.isEmpty ? nil : "converted", raw, rules.first)
+            }
+        }
+    }
+
+    // MARK: 表三 and 表四
+
+    mutating func applicationsAndReview(_ spec: ReportTemplate, template: TemplateKind, appsRegion: ArraySlice<Segment>?,
+                                        reviewRegion: ArraySlice<Segment>?) -> (JSONValue, JSONValue, [JSONValue]) {
+        let appRows = spec.applications
+        let ids = appRows.map(\.dotted)
+        let stream = appsRegion.map { CellStreamBuilder.build($0) } ?? []
+        var groupItems: [String: [String]] = [:]
+        for r in appRows { if let g = r.group, g != "outcome" { groupItems[g, default: []].append(r.dotted) } }
+        let is2019 = template == .t2019
+        let aligner = RowAligner(
+            match: { key, group, seen in
+                guard key.count <= 80 else { return nil }
+                let core = LabelText.stripNumbering(key)
+                // 表三 total row: (七)总计, or a bare 总计 once the outcome rows have started.
+                if key.contains("(七)总计") || core == "七总计" || (core == "总计" && seen.contains("outcome.granted")) {
+                    return .row("outcome.total")
+                }
+                if !is2019, core == "其他", group == "other_processing" || seen.contains("outcome.other_processing.fee_unpaid") {
+                    return .row("outcome.other_processing.other")
+                }
+                var best: (Int, String)?
+                for r in appRows {
+                    for k in r.labelKeys {
+                        if let range = key.firstRange(of: k) {
+                            let pos = key.distance(from: key.startIndex, to: range.lowerBound)
+                            if best == nil || pos < best!.0 { best = (pos, r.dotted) }
+                        }
+                    }
+                }
+                if let b = best {
+                    // 予以公开 must not match 不予公开 (the group label).
+                    if b.1 == "outcome.granted" && core.hasPrefix("不予") { return .group("denied") }
+                    return .row(b.1)
+                }
+                for g in ReportTemplate.groups where g.labelKeys.contains(where: { core.hasPrefix($0) }) {
+                    return .group(g.key)
+                }
+                return nil
+            },
+            groupItems: groupItems,
+            columns: { _ in 7 }
+        )
+        let aligned = aligner.align(stream)
+        for extra in aligned.extraRows { warn("table.extra_row", "表三 row \"\(extra)\" is not in the template; its values are left out") }
+        for w in aligned.warnings { warn(w.0, w.1) }
+
+        // 表四 tokens: every value of the region, header words ignored (B10).
+        var reviewTokens: [CellToken] = []
+        var reviewFromGrid = false
+        if let r = reviewRegion {
+            for seg in r {
+                switch seg {
+                case .table(let g):
+                    for row in g.rows {
+                        let cells = row.filter { !$0.isSpanCopy }.map { CellParser.parse($0.text) }
+                        if cells.contains(where: { if case .number? = $0 { return true } else { return false } }) {
+                            reviewTokens += cells.compactMap { $0 }
+                            reviewFromGrid = true
+                        }
+                    }
+                case .line:
+                    break
+                }
+            }
+            if !reviewFromGrid {
+                for c in CellStreamBuilder.build(r) where c.token != nil { reviewTokens.append(c.token!) }
+            }
+        }
+
+        // Cell index space: 表三 rows × 7, then 表四's 15.
+        let width = 7
+        let reviewBase = appRows.count * width
+        let cellCount = reviewBase + 15
+        var solverRows: [SolverRow] = []
+        var tokenFor: [Int: CellToken] = [:]
+        var rowsSeen = Set<String>()
+
+        func intToken(_ t: CellToken) -> Int? {
+            if case .number(let n, _, _, _) = t, let i = n.integer { return i }
+            return nil
+        }
+        for (r, spec) in appRows.enumerated() {
+            guard let obs = aligned.rows[spec.dotted] else { continue }
+            rowsSeen.insert(spec.dotted)
+            let cells = (0..<width).map { r * width + $0 }
+            switch shape(obs, columns: width, path: "tables.applications.\(spec.dotted)") {
+            case .positional(let toks):
+                for (k, t) in toks.enumerated() { tokenFor[cells[k]] = t }
+                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true, totalColumn: 6))
+            case .compressed(let toks):
+                if toks.isEmpty { continue }
+                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: false, totalColumn: 6))
+            }
+        }
+        var reviewSeen = false
+        if !reviewTokens.isEmpty {
+            reviewSeen = true
+            let cells = (0..<15).map { reviewBase + $0 }
+            var toks = reviewTokens
+            if toks.count > 15 {
+                while toks.count > 15, toks.last == .blank { toks.removeLast() }
+                let values = toks.filter { $0 != .blank }
+                if toks.count > 15 { toks = values.count >= 15 ? Array(values.prefix(15)) : values }
+                if values.count > 15 { warn("table.extra_values", "表四: \(values.count) values where the template has 15; the first 15 are used") }
+            }
+            if toks.count == 15 {
+                for (k, t) in toks.enumerated() { tokenFor[cells[k]] = t }
+                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true, totalColumn: nil))
+            } else {
+                let values = reviewFromGrid ? toks : toks.filter { $0 != .blank }
+                solverRows.append(SolverRow(cells: cells, tokens: values.map(intToken), raws: values.map(\.raw), positional: false, totalColumn: nil))
+            }
+        }
+
+        // Identities.
+        var identities: [LinearIdentity] = []
+        func idx(_ path: String, _ col: Int) -> Int { ids.firstIndex(of: path)! * width + col }
+        for spec in appRows {
+            identities.append(LinearIdentity(id: "applications.row_total.\(spec.dotted)",
+                                             terms: [(idx(spec.dotted, 6), 1)] + (0..<6).map { (idx(spec.dotted, $0), -1) }))
+        }
+        let outcomeItems = appRows.filter { $0.path.first == "outcome" && $0.dotted != "outcome.total" }.map(\.dotted)
+        for (k, col) in ReportTemplate.applicantColumns.enumerated() {
+            identities.append(LinearIdentity(id: "applications.outcome_total.\(col)",
+                                             terms: [(idx("outcome.total", k), 1)] + outcomeItems.map { (idx($0, k), -1) }))
+        }
+        for (k, col) in ReportTemplate.applicantColumns.enumerated() {
+            identities.append(LinearIdentity(id: "applications.balance.\(col)",
+                                             terms: [(idx("new_received", k), 1), (idx("carried_over", k), 1),
+                                                     (idx("outcome.total", k), -1), (idx("carried_forward", k), -1)]))
+        }
+        for (b, block) in ReportTemplate.reviewBlocks.enumerated() {
+            let base = reviewBase + b * 5
+            identities.append(LinearIdentity(id: "review_litigation.block_total.\(block)",
+                                             terms: [(base + 4, 1)] + (0..<4).map { (base + $0, -1) }))
+        }
+
+        let solved = IdentitySolver(cellCount: cellCount, rows: solverRows, identities: identities).solve()
+        var values = [Int?](repeating: nil, count: cellCount)
+
+        func settle(_ cell: Int, path: String) -> JSONValue {
+            let s = solved.cells[cell]
+            values[cell] = s.value
+            let token = tokenFor[cell]
+            switch s.status {
+            case "reported":
+                if case .number(let n, let raw, let conv, _)? = token {
+                    if n.integer == nil { note(path, status: "missing", raw: raw, rule: "number.not_integer"); values[cell] = nil; return .null }
+                    if !conv.isEmpty { note(path, status: "converted", raw: raw, rule: conv.first) }
+                }
+                if let raw = s.raw, token == nil, let t = CellParser.parse(raw), case .number(_, _, let conv, _) = t, !conv.isEmpty {
+                    note(path, status: "converted", raw: raw, rule: conv.first)
+                }
+                return .num(s.value)
+            case "missing":
+                let rule = s.rule ?? (token == nil ? "cell.not_on_page" : (token == .blank ? "cell.blank" : "cell.not_applicable"))
+                note(path, status: "missing", raw: s.raw, rule: rule)
+                return .null
+            default:
+                note(path, status: s.status, raw: s.raw, rule: s.rule, candidates: s.status == "ambiguous" || s.status == "placed" ? s.candidates : nil)
+                return .num(s.value)
+            }
+        }
+
+        // 表三 output.
+        var apps: [String: JSONValue] = [:]
+        var rowValues: [String: [Int?]] = [:]
+        for (r, spec) in appRows.enumerated() {
+            var row: [String: JSONValue] = [:]
+            var vals: [Int?] = []
+            for (k, col) in ReportTemplate.applicantColumns.enumerated() {
+                let path = "tables.applications.\(spec.dotted).\(col)"
+                if !rowsSeen.contains(spec.dotted) && solved.cells[r * width + k].value == nil {
+                    note(path, status: "missing", raw: nil, rule: "row.not_found")
+                    row[col] = .null
+                    vals.append(nil)
+                    continue
+                }
+                row[col] = settle(r * width + k, path: path)
+                vals.append(values[r * width + k])
+            }
+            rowValues[spec.dotted] = vals
+            insert(&apps, path: spec.path, value: .object(row))
+        }
+        for sub in spec.applicationsSubtotals {
+            var row: [String: JSONValue] = [:]
+            for (k, col) in ReportTemplate.applicantColumns.enumerated() {
+                let items = sub.items.map { rowValues[$0.joined(separator: ".")]?[k] ?? nil }
+                row[col] = items.contains(where: { $0 == nil }) ? .null : .int(items.reduce(0) { $0 + $1! })
+            }
+            insert(&apps, path: sub.path, value: .object(row))
+        }
+
+        // 表四 output.
+        var review: [String: JSONValue] = [:]
+        for (b, block) in ReportTemplate.reviewBlocks.enumerated() {
+            var o: [String: JSONValue] = [:]
+            for (l, leaf) in ReportTemplate.reviewLeaves.enumerated() {
+                let cell = reviewBase + b * 5 + l
+                let path = "tables.review_litigation.\(block).\(leaf)"
+                if !reviewSeen && solved.cells[cell].value == nil {
+                    note(path, status: "missing", raw: nil, rule: "row.not_found")
+                    o[leaf] = .null
+                } else {
+                    o[leaf] = settle(cell, path: path)
+                }
+            }
+            review[block] = .object(o)
+        }
+
+        // Checks, in the fixed order of the identities.
+        var checks: [JSONValue] = []
+        for identity in identities {
+            let total = identity.terms.filter { $0.coef > 0 }
+            let parts = identity.terms.filter { $0.coef < 0 }
+            // balance: expected = new + carried_over, actual = outcome.total + carried_forward
+            let (lhs, rhs) = identity.id.hasPrefix("applications.balance") ? (total, parts) : (parts, total)
+            let lv = lhs.map { values[$0.cell] }
+            let rv = rhs.map { values[$0.cell] }
+            let expected: Int? = lv.contains(where: { $0 == nil }) ? nil : lv.reduce(0) { $0 + $1! }
+            let actual: Int? = rv.contains(where: { $0 == nil }) ? nil : rv.reduce(0) { $0 + $1! }
+            let status = (expected == nil || actual == nil) ? "not_assessable" : (expected == actual ? "pass" : "fail")
+            checks.append(.object(["id": .string(identity.id), "status": .string(status), "expected": .num(expected), "actual": .num(actual)]))
+        }
+        return (.object(apps), .object(review), checks)
+    }
+
+    func insert(_ obj: inout [String: JSONValue], path: [String], value: JSONValue) {
+        guard let head = path.first else { return }
+        if path.count == 1 { obj[head] = value; return }
+        var child = obj[head]?.objectValue ?? [:]
+        insert(&child, path: Array(path.dropFirst()), value: value)
+        obj[head] = .object(child)
+    }
+}

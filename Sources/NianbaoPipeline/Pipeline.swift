@@ -1,0 +1,170 @@
+import Crypto
+import Foundation
+import NianbaoDecode
+import NianbaoEncode
+import NianbaoExtract
+import NianbaoNormalize
+
+/// Which reader an input goes through.
+public enum FormatChoice: String, Sendable, CaseIterable {
+    /// Decide from the file name and the first bytes.
+    case auto
+    /// An HTML page.
+    case html
+    /// A flattened text copy.
+    case text
+}
+
+/// What a sidecar `<file>.meta.json` says about an input.
+public struct Sidecar: Sendable, Equatable {
+    /// Source URL.
+    public var url: String?
+    /// Retrieval time (ISO 8601 UTC).
+    public var retrievedAt: String?
+    /// HTTP Content-Type header value.
+    public var contentType: String?
+
+    /// Creates a sidecar.
+    public init(url: String? = nil, retrievedAt: String? = nil, contentType: String? = nil) {
+        self.url = url
+        self.retrievedAt = retrievedAt
+        self.contentType = contentType
+    }
+
+    /// Reads `<path>.meta.json` if it exists. A malformed sidecar is an error naming it.
+    public static func load(for path: String) throws -> Sidecar? {
+        let sidecarPath = path + ".meta.json"
+        guard FileManager.default.fileExists(atPath: sidecarPath) else { return nil }
+        guard let data = FileManager.default.contents(atPath: sidecarPath),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw PipelineError.badSidecar(sidecarPath)
+        }
+        return Sidecar(url: obj["url"] as? String, retrievedAt: obj["retrieved_at"] as? String,
+                       contentType: obj["content_type"] as? String)
+    }
+}
+
+/// Why an input gave no record.
+public enum PipelineError: Error, CustomStringConvertible, Equatable {
+    case unreadable(String)
+    case tooLarge(Int)
+    case badSidecar(String)
+    case decode(String)
+    case notAReport(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let why): return "cannot read: \(why)"
+        case .tooLarge(let n): return "too large (\(n) bytes; the limit is 64 MiB)"
+        case .badSidecar(let p): return "sidecar \(p) is not a JSON object"
+        case .decode(let why): return why
+        case .notAReport(let why): return why
+        }
+    }
+}
+
+/// The result of normalizing one input.
+public struct NormalizedRecord: Sendable {
+    /// The record id (also the output file name without `.json`).
+    public var id: String
+    /// The record.
+    public var record: JSONValue
+    /// Its canonical bytes (with the trailing newline).
+    public var bytes: [UInt8]
+}
+
+/// Wires decode → extract → normalize → encode for one input. Stateless and thread-safe.
+public enum Pipeline {
+    /// The tool's name and version, written into every record's `extractor`.
+    public static let toolName = "nianbao"
+    /// See ``toolName``.
+    public static let toolVersion = "0.1.0"
+    /// Inputs larger than this are refused.
+    public static let maxInputBytes = 64 << 20
+
+    /// Call once before normalizing on several threads.
+    public static func initialize() { HTMLPageReader.initialize() }
+
+    /// Normalizes raw bytes. `name` is used to guess the format (file extension) when `format` is auto.
+    public static func normalize(bytes: [UInt8], name: String, format: FormatChoice = .auto, sidecar: Sidecar? = nil,
+                                 url: String? = nil, capture: (warc: String, offset: Int)? = nil) throws -> NormalizedRecord {
+        if bytes.count > maxInputBytes { throw PipelineError.tooLarge(bytes.count) }
+        let resolved = resolveFormat(format, name: name, bytes: bytes)
+        let decoded: DecodedText
+        do {
+            decoded = try CharsetDecoder.decode(bytes, contentType: sidecar?.contentType, sniffMeta: resolved == .html)
+        } catch let e as DecodeError {
+            throw PipelineError.decode(e.description)
+        }
+        let page: PageModel = resolved == .html ? HTMLPageReader.read(decoded.text) : TextPageReader.read(decoded.text)
+        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sourceURL = url ?? sidecar?.url
+        let id: String
+        if let u = sourceURL {
+            id = String(SHA256.hash(data: Array(u.utf8)).map { String(format: "%02x", $0) }.joined().prefix(20))
+        } else {
+            id = String(digest.prefix(20))
+        }
+        let source = SourceInfo(url: sourceURL, retrievedAt: sidecar?.retrievedAt, contentSHA256: digest,
+                                charset: decoded.charset, charsetSource: decoded.source.rawValue, capture: capture,
+                                warnings: decoded.warnings.map { ($0.code, $0.message) })
+        let extractor = ExtractorInfo(name: toolName, version: toolVersion, libxml2: HTMLPageReader.libxml2Version)
+        do {
+            let record = try Normalizer.normalize(page, source: source, id: id, extractor: extractor)
+            return NormalizedRecord(id: id, record: record, bytes: CanonicalJSON.encode(record))
+        } catch let e as NormalizeError {
+            throw PipelineError.notAReport(e.description)
+        }
+    }
+
+    /// Normalizes a file (and its sidecar, if any).
+    public static func normalize(path: String, format: FormatChoice = .auto, url: String? = nil) throws -> NormalizedRecord {
+        let bytes = try readFile(path)
+        let sidecar = try Sidecar.load(for: path)
+        return try normalize(bytes: bytes, name: path, format: format, sidecar: sidecar, url: url)
+    }
+
+    /// Reads a whole file, refusing anything over the size limit before reading it.
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let attrs: [FileAttributeKey: Any]
+        do { attrs = try FileManager.default.attributesOfItem(atPath: path) } catch {
+            throw PipelineError.unreadable("no such file")
+        }
+        if let size = attrs[.size] as? Int, size > maxInputBytes { throw PipelineError.tooLarge(size) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError.unreadable("permission denied or not a regular file") }
+        return [UInt8](data)
+    }
+
+    static func resolveFormat(_ f: FormatChoice, name: String, bytes: [UInt8]) -> InputFormat {
+        switch f {
+        case .html: return .html
+        case .text: return .text
+        case .auto:
+            let lower = name.lowercased()
+            if lower.hasSuffix(".txt") || lower.hasSuffix(".text") { return .text }
+            if [".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php"].contains(where: { lower.hasSuffix($0) }) { return .html }
+            let head = String(decoding: bytes.prefix(2048).map { $0 < 0x80 ? $0 : 0x20 }, as: UTF8.self).lowercased()
+            for marker in ["<!doctype html", "<html", "<head", "<body", "<table", "<div", "<p>", "<p ", "<meta"] where head.contains(marker) {
+                return .html
+            }
+            return .text
+        }
+    }
+}
+
+/// Atomic file writes: a temporary file in the target directory, then rename.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` so that readers see either the old file or the whole new one.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
+            throw PipelineError.unreadable("cannot create \(tmp)")
+        }
+        if rename(tmp, path) != 0 {
+            let err = String(cString: strerror(errno))
+            unlink(tmp)
+            throw PipelineError.unreadable("cannot rename into \(path): \(err)")
+        }
+    }
+}

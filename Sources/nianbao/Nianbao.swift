@@ -1,0 +1,170 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import NianbaoPipeline
+
+@main
+struct Nianbao: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nianbao",
+        abstract: "Harvest and normalize 政府信息公开工作年度报告 (government information disclosure annual reports).",
+        version: Pipeline.toolVersion,
+        subcommands: [Normalize.self]
+    )
+}
+
+/// Exit status for bad usage (sysexits EX_USAGE).
+let exitUsage: Int32 = 64
+
+struct Normalize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn report pages (HTML or flattened text) into canonical JSON records.",
+        discussion: """
+        Each input is a file or a directory (read recursively; *.json files are skipped). A file may \
+        carry its source URL, retrieval time and HTTP Content-Type in a sidecar <file>.meta.json: \
+        {"url": "...", "retrieved_at": "2024-01-22T08:00:00Z", "content_type": "text/html; charset=gbk"}.
+
+        With --out, one <id>.json per report is written atomically; without it, NDJSON goes to stdout, \
+        one record per line, in input order. A bad input gets one line on stderr naming the file and \
+        the reason, and the batch goes on. A summary line goes to stderr at the end.
+
+        Exit status: 0 every input gave a record; 1 some inputs failed; 64 bad usage.
+        """
+    )
+
+    @Argument(help: "Report pages: files or directories.")
+    var inputs: [String]
+
+    @Option(help: "Write one <id>.json per report into this directory instead of NDJSON on stdout.")
+    var out: String?
+
+    @Option(help: "Input format: auto, html or text.")
+    var format: String = "auto"
+
+    @Option(help: "Inputs normalized in parallel.")
+    var jobs: Int = 1
+
+    @Option(help: "Source URL of the input (only with a single input file); overrides the sidecar.")
+    var url: String?
+
+    func validate() throws {
+        guard FormatChoice(rawValue: format) != nil else {
+            throw ValidationError("--format must be auto, html or text (got \(format))")
+        }
+        guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+    }
+
+    func run() throws {
+        let choice = FormatChoice(rawValue: format)!
+        var files: [String] = []
+        var failed = 0
+        for input in inputs {
+            var isDir: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: input, isDirectory: &isDir) {
+                report("\(input): no such file or directory")
+                failed += 1
+                continue
+            }
+            if isDir.boolValue { files += Self.listInputs(in: input) } else { files.append(input) }
+        }
+        if url != nil && files.count != 1 {
+            throw ValidationError("--url needs exactly one input file (got \(files.count))")
+        }
+        if let out {
+            do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+                report("\(out): cannot create output directory: \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
+        Pipeline.initialize()
+        var records = 0, checksFailing = 0, inferred = 0, ambiguous = 0
+        let batchSize = max(1, jobs * 16)
+        var start = 0
+        let stdout = FileHandle.standardOutput
+        while start < files.count {
+            let batch = Array(files[start..<min(files.count, start + batchSize)])
+            start += batch.count
+            let results = ResultBox(count: batch.count)
+            let url = self.url
+            if jobs == 1 {
+                for (i, f) in batch.enumerated() { results.set(i, Result { try Pipeline.normalize(path: f, format: choice, url: url) }) }
+            } else {
+                let queue = DispatchQueue(label: "nianbao.normalize", attributes: .concurrent)
+                let group = DispatchGroup()
+                let semaphore = DispatchSemaphore(value: jobs)
+                for (i, f) in batch.enumerated() {
+                    semaphore.wait()
+                    queue.async(group: group) {
+                        results.set(i, Result { try Pipeline.normalize(path: f, format: choice, url: url) })
+                        semaphore.signal()
+                    }
+                }
+                group.wait()
+            }
+            for (i, f) in batch.enumerated() {
+                switch results.get(i) {
+                case .success(let r):
+                    records += 1
+                    let stats = Self.stats(r)
+                    checksFailing += stats.0; inferred += stats.1; ambiguous += stats.2
+                    if let out {
+                        do { try AtomicFile.write(r.bytes, to: out + "/" + r.id + ".json") } catch {
+                            report("\(f): \(error)")
+                            failed += 1
+                            records -= 1
+                        }
+                    } else {
+                        stdout.write(Data(r.bytes))
+                    }
+                case .failure(let e):
+                    report("\(f): \(e)")
+                    failed += 1
+                case nil:
+                    break
+                }
+            }
+        }
+        FileHandle.standardError.write(Data("nianbao: \(records) records, \(checksFailing) checks failing, \(inferred) cells inferred, \(ambiguous) ambiguous, \(failed) inputs failed\n".utf8))
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    func report(_ line: String) {
+        FileHandle.standardError.write(Data("nianbao: error: \(line)\n".utf8))
+    }
+
+    static func stats(_ r: NormalizedRecord) -> (Int, Int, Int) {
+        let failing = r.record[path: "quality.checks"]?.arrayValue?.filter { $0[path: "status"]?.stringValue == "fail" }.count ?? 0
+        var inferred = 0, ambiguous = 0
+        for (_, v) in r.record[path: "quality.cells"]?.objectValue ?? [:] {
+            switch v[path: "status"]?.stringValue {
+            case "inferred"?, "blank_as_zero"?: inferred += 1
+            case "ambiguous"?, "placed"?: ambiguous += 1
+            default: break
+            }
+        }
+        return (failing, inferred, ambiguous)
+    }
+
+    /// Files under a directory, sorted, without sidecars, JSON files or hidden files.
+    static func listInputs(in dir: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out: [String] = []
+        while let rel = e.nextObject() as? String {
+            let name = (rel as NSString).lastPathComponent
+            if name.hasPrefix(".") || name.hasSuffix(".json") { continue }
+            var isDir: ObjCBool = false
+            let full = dir + "/" + rel
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { out.append(full) }
+        }
+        return out.sorted()
+    }
+}
+
+/// Results of one batch, filled from worker threads.
+final class ResultBox: @unchecked Sendable {
+    private var items: [Result<NormalizedRecord, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<NormalizedRecord, Error>) { lock.lock(); items[i] = r; lock.unlock() }
+    func get(_ i: Int) -> Result<NormalizedRecord, Error>? { lock.lock(); defer { lock.unlock() }; return items[i] }
+}
