@@ -75,7 +75,11 @@ public enum DateReader {
         var current = ""
         for ch in LabelText.fold(raw) {
             if ch.isASCII, ch.isNumber { current.append(ch); continue }
-            if ch == " " { continue }
+            if ch == " " {
+                // "2026-03-10 12:56": a space after an ISO-style date ends it.
+                if !current.isEmpty, let last = parts.last?.sep, "-./".contains(last) { break }
+                continue
+            }
             if "年月日号-./".contains(ch) {
                 parts.append((current, ch))
                 current = ""

@@ -208,10 +208,10 @@ struct IdentitySolver {
                 let raw = tokenIndex.flatMap { row.raws[$0] }
                 let token = tokenIndex.flatMap { row.tokens[$0] }
                 tokenAt[cell] = (token, raw)
-                let values = Set(survivors.map { $0.1[col] })
+                let values = Set(survivors.compactMap { $0.1[col] })
                 if values.count > 1 {
                     status[cell] = SolvedCell(value: token, status: "placed", raw: raw, rule: "placement.layout_prior",
-                                              candidates: values.compactMap { $0 }.sorted())
+                                              candidates: values.sorted())
                 }
             }
         }

@@ -292,6 +292,14 @@ struct NormalizeState {
                 end = s
                 if s > start, let l = line(s - 1), l.count <= 30, !l.contains("。"), !l.contains(",") { end = s - 1 }
             }
+            if h + 1 == headings.count {
+                // The report ends where the page furniture starts.
+                var i = start + 1
+                while i < end {
+                    if let l = line(i), PageText.isFurniture(l) { end = i; break }
+                    i += 1
+                }
+            }
             guard start < end else { continue }
             let slice = segments[start..<end]
             let hasGrid = slice.contains { if case .table = $0 { return true } else { return false } }

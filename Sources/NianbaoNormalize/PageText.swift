@@ -177,6 +177,16 @@ enum PageText {
 
     static let furniture = ["文件下载", "【打印】", "【关闭】", "【字体:大 中 小】", "打印本页", "关闭窗口", "扫一扫在手机打开当前页", "收藏", "打印", "关闭"]
 
+    static let furnitureMarkers = ["附件下载", "扫一扫", "打印本页", "关闭窗口", "相关链接", "上一篇", "下一篇", "分享到", "责任编辑",
+                                   "版权所有", "主办单位", "网站标识码", "ICP备", "【打印】", "【关闭】", "【字体", "收藏", "打印", "关闭", "返回顶部"]
+
+    /// True for a line of page furniture (print/close links, share bars, footers).
+    static func isFurniture(_ line: String) -> Bool {
+        let key = LabelText.matchKey(line).filter { $0 != "•" && $0 != "·" && $0 != "[" && $0 != "]" }
+        guard key.count <= 20 else { return false }
+        return furnitureMarkers.contains { key.hasPrefix($0) }
+    }
+
     /// Label/value pairs of the 信息公开 metadata block found in `fragments` (lines split at `|`, grid cells).
     static func metadataPairs(_ fragments: [String]) -> [(label: String, key: String, value: String)] {
         var pairs: [(String, String, String)] = []
