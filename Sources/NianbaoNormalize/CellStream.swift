@@ -41,13 +41,20 @@ enum CellStreamBuilder {
         StreamCell(text: text, key: LabelText.matchKey(text), token: CellParser.parse(text), rowStart: rowStart, fromGrid: fromGrid)
     }
 
-    /// True for a line of running prose that can hold no table cells.
+    /// True for a line of running prose that can hold no table cells: a sentence, or words that
+    /// continue after a number (`2020 年,我单位…`, `新闻发布会 20 场`) where a table row would end in numbers.
     static func isProse(_ line: String) -> Bool {
         if line.contains("。") { return true }
-        let count = line.unicodeScalars.count
-        if count <= 60 { return false }
-        let numbers = line.split(separator: " ").filter { CellParser.parse(String($0)).map { if case .number = $0 { return true } else { return false } } ?? false }
-        return numbers.count < 3
+        let words = line.split(separator: " ")
+        var numbers = 0
+        var wordAfterNumber = false
+        for w in words {
+            if case .number? = CellParser.parse(String(w)) { numbers += 1 } else if numbers > 0, !w.allSatisfy({ $0 == "|" }) { wordAfterNumber = true }
+        }
+        let sentencePunctuation = line.contains("，") || line.contains(",") || line.contains("；") || line.contains(";")
+        if numbers == 0 { return line.unicodeScalars.count > 60 && sentencePunctuation && !line.contains("|") }
+        if wordAfterNumber && (numbers < 3 || sentencePunctuation) && !line.contains("|") { return true }
+        return false
     }
 
     /// Splits one text line into cells: pipe rows, lone `|` blanks, label + numbers on one line.

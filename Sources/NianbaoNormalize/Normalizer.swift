@@ -124,14 +124,22 @@ struct NormalizeState {
 
         // Title and body anchor (B19).
         var titleIndex: Int?
+        var inlineTitle: String?
         for i in 0..<min(firstHeading, segments.count) {
-            guard let l = line(i), PageText.isTitle(l), PageText.titleYear(l) != nil else { continue }
+            guard let l = line(i) else { continue }
             let startsWithLabel = PageText.metadataLabels.contains { LabelText.fold(l).hasPrefix($0.label) }
             if startsWithLabel { continue }
-            titleIndex = i
-            break
+            if PageText.isTitle(l), PageText.titleYear(l) != nil {
+                titleIndex = i
+                break
+            }
+            if let t = PageText.titlePrefix(l) {
+                titleIndex = i
+                inlineTitle = t
+                break
+            }
         }
-        var reportTitle: String? = titleIndex.flatMap { line($0) }
+        var reportTitle: String? = inlineTitle ?? titleIndex.flatMap { line($0) }
         if let t = titleIndex, let title = reportTitle, !title.hasSuffix("报告") && !title.hasSuffix("年报"), t + 1 < segments.count, let next = line(t + 1), next.count <= 20, next.hasSuffix("报告") {
             reportTitle = title + next
         }
@@ -309,7 +317,9 @@ struct NormalizeState {
             for seg in slice {
                 guard case .line(let l) = seg else { continue }
                 if tableSection && !hasGrid && template != .pre2019 {
-                    if !(l.contains("。") || l.unicodeScalars.count > 45) { continue }
+                    let sentence = !l.contains("勾稽") && (l.contains("。") || CellStreamBuilder.isProse(l))
+                        || (l.unicodeScalars.count > 45 && (l.contains(",") || l.contains("，")) && !l.contains("勾稽"))
+                    if !sentence { continue }
                 }
                 lines.append(l)
             }

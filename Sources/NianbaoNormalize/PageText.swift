@@ -55,17 +55,21 @@ enum PageText {
         return nil
     }
 
-    /// Splits lines that hold a numbered heading in their middle (B18: headings inline).
+    /// Splits lines that hold numbered headings together with other text (B18: headings inline,
+    /// a whole report on one line): every heading becomes a line of its own.
     static func splitInlineHeadings(_ segments: [Segment]) -> [Segment] {
         var out: [Segment] = []
         out.reserveCapacity(segments.count)
         for seg in segments {
-            guard case .line(let line) = seg, line.unicodeScalars.count > 48 else { out.append(seg); continue }
+            guard case .line(let line) = seg, line.unicodeScalars.count > 12, line.unicodeScalars.contains(where: { $0 == "、" }) else {
+                out.append(seg)
+                continue
+            }
             let chars = Array(line)
             var cuts: [Int] = []
-            var i = 1
+            var i = 0
             while i + 1 < chars.count {
-                if numerals.contains(chars[i]), chars[i + 1] == "、" {
+                if numerals.contains(chars[i]), chars[i + 1] == "、", i == 0 || !numerals.contains(chars[i - 1]) {
                     let tail = String(chars[i..<min(chars.count, i + 40)])
                     let key = LabelText.stripNumbering(LabelText.matchKey(tail))
                     if SectionKind.allCases.contains(where: { k in k.headingPrefixes.contains { $0.count >= 4 && key.hasPrefix($0) } }) {
@@ -74,16 +78,15 @@ enum PageText {
                 }
                 i += 1
             }
-            if cuts.isEmpty { out.append(seg); continue }
-            var start = 0
-            for c in cuts {
-                let piece = TextWhitespaceFold.trim(String(chars[start..<c]))
+            if cuts.isEmpty || (cuts == [0] && heading(line) != nil) { out.append(seg); continue }
+            if cuts.first != 0 {
+                let piece = TextWhitespaceFold.trim(String(chars[0..<cuts[0]]))
                 if !piece.isEmpty { out.append(.line(piece)) }
-                start = c
             }
-            // The heading itself: up to the first sentence break after it.
-            let rest = String(chars[start...])
-            out.append(contentsOf: splitHeadingFromBody(rest))
+            for (k, c) in cuts.enumerated() {
+                let e = k + 1 < cuts.count ? cuts[k + 1] : chars.count
+                out.append(contentsOf: splitHeadingFromBody(TextWhitespaceFold.trim(String(chars[c..<e]))))
+            }
         }
         return out
     }
@@ -121,6 +124,17 @@ enum PageText {
         guard key.hasSuffix("报告") || key.hasSuffix("年报") || key.hasSuffix("报告)") else { return false }
         if key.contains("。") || key.contains(",") { return false }
         return true
+    }
+
+    /// A title at the start of a longer line (`XX2021年政府信息公开工作年度报告 本报告…`), if any.
+    static func titlePrefix(_ line: String) -> String? {
+        let f = LabelText.fold(line)
+        for end in ["年度报告", "工作报告", "年报"] {
+            guard let r = f.firstRange(of: end) else { continue }
+            let prefix = TextWhitespaceFold.trim(String(f[..<r.upperBound]))
+            if prefix.count <= 60, prefix.count < f.count, isTitle(prefix), titleYear(prefix) != nil { return prefix }
+        }
+        return nil
     }
 
     /// A year written before 年 in a title (`2023年…`, `2023年度…`).
