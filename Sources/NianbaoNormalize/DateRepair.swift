@@ -105,6 +105,7 @@ public enum DateReader {
         // Damaged: separators lost.
         let first = digitParts[0]
         var year: Int?
+        var usedDefaultYear = false
         var rest: [(digits: String, sep: Character?)] = []
         if first.count >= 4, let y = Int(first.prefix(4)), y >= 1990, y <= 2100 {
             year = y
@@ -116,6 +117,7 @@ public enum DateReader {
             }
         } else if let dy = defaultYear {
             year = dy
+            usedDefaultYear = true
             rest = parts
         }
         guard let y = year else { return nil }
@@ -149,6 +151,11 @@ public enum DateReader {
         guard !candidates.isEmpty else { return nil }
         let chosen = choose(candidates, role: role, priorYear: priorYear ?? y)
         let wellFormed = parts.count >= 2 && seps[0] == "年"
+        if usedDefaultYear {
+            // "12月31日" after "2021年1月1日": the year is implied, nothing was lost inside the date.
+            let separatorsIntact = rest.count >= 2 && rest[0].sep == "月"
+            return ParsedDate(date: chosen, raw: raw, repair: separatorsIntact ? "date.year_implied" : "date.lost_separators")
+        }
         return ParsedDate(date: chosen, raw: raw, repair: wellFormed && candidates.count == 1 && rest.count >= 2 ? nil : "date.lost_separators")
     }
 

@@ -12,7 +12,8 @@ public enum SectionKind: String, CaseIterable, Sendable {
         switch self {
         case .overview: return ["总体情况", "总体概述", "概述", "總體情況", "基本情况", "总体工作情况"]
         case .proactive: return ["主动公开政府信息情况", "主动公开政府政府情况", "主动公开政府信息", "主动公开情况"]
-        case .applications: return ["收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请", "收到和处理政府信息"]
+        case .applications: return ["收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请", "收到和处理政府信息",
+                                    "依申请公开政府信息情况", "依申请公开情况"]
         case .reviewLitigation: return ["政府信息公开行政复议、行政诉讼情况", "政府信息公开行政复议和行政诉讼情况", "政府信息公开行政复议及行政诉讼情况",
                                         "政府信息公开行政复议", "因政府信息公开工作被申请行政复议", "因政府信息公开申请行政复议", "因政府信息公开"]
         case .problems: return ["存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进情况", "存在主要问题及改进情况", "存在问题及改进情况",
@@ -36,6 +37,8 @@ enum PageText {
     static func heading(_ line: String) -> SectionKind? {
         let key = LabelText.matchKey(line)
         guard key.count <= 48 else { return nil }
+        // Section numbers are 一、…六、; (一) marks a sub-heading inside a section, never a section.
+        if key.first == "(" { return nil }
         var core = LabelText.stripNumbering(key)
         let numbered = core.count < key.count
         // "2023年政务公开总体情况"
@@ -310,7 +313,13 @@ enum PageText {
                         let tail = f[r.upperBound...].drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" })
                         let p = tail.prefix(while: { ($0.isASCII && $0.isNumber) || "-—() ".contains($0) })
                         let digits = p.filter { $0.isNumber }
-                        if digits.count >= 7 { phone = TextWhitespaceFold.trim(String(p)); break }
+                        var number = TextWhitespaceFold.trim(String(p))
+                        // Drop a closing bracket that belongs to the sentence, not the number.
+                        while let last = number.last, last == ")" || last == "-" || last == "—",
+                              number.filter({ $0 == "(" }).count < number.filter({ $0 == ")" }).count || last != ")" {
+                            number = TextWhitespaceFold.trim(String(number.dropLast()))
+                        }
+                        if digits.count >= 7 { phone = number; break }
                     }
                 }
             }
