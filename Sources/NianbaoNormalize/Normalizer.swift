@@ -193,6 +193,15 @@ struct NormalizeState {
                 for r in g.rows { for c in r where !c.isSpanCopy { fragments.append(c.text) } }
             }
         }
+        // Metadata lines right after the title (发布日期:… 来源:…) belong to the block too.
+        if let a = anchor {
+            var i = a + 1
+            while i < min(segments.count, a + 6), i < firstHeading, let l = line(i), !l.contains("。"),
+                  PageText.metadataPairs([l]).contains(where: { $0.key != "ignore" }) {
+                fragments.append(contentsOf: l.replacingPipes().split(separator: "|").map { String($0) })
+                i += 1
+            }
+        }
         let metadata = buildMetadata(PageText.metadataPairs(fragments))
 
         // Period (统计期限), year, issued.
@@ -291,6 +300,8 @@ struct NormalizeState {
             tables["review_litigation"] = .null
         }
 
+        softChecks(tables, template: template, agency: agency)
+
         // Sections' prose.
         var sections: [String: JSONValue] = [:]
         for kind in SectionKind.allCases { sections[kind.rawValue] = .null }
@@ -317,8 +328,9 @@ struct NormalizeState {
             for seg in slice {
                 guard case .line(let l) = seg else { continue }
                 if tableSection && !hasGrid && template != .pre2019 {
-                    let sentence = !l.contains("勾稽") && (l.contains("。") || CellStreamBuilder.isProse(l))
-                        || (l.unicodeScalars.count > 45 && (l.contains(",") || l.contains("，")) && !l.contains("勾稽"))
+                    let tableLike = l.contains("勾稽") || l.contains("|") || l.contains("¦")
+                    let longWithCommas = l.unicodeScalars.count > 45 && (l.contains(",") || l.contains("，"))
+                    let sentence = !tableLike && (l.contains("。") || CellStreamBuilder.isProse(l) || longWithCommas)
                     if !sentence { continue }
                 }
                 lines.append(l)
@@ -373,6 +385,36 @@ struct NormalizeState {
         ])
     }
 
+    /// Soft checks (templates.md §7.8, §7.10): flagged as warnings, never corrected.
+    mutating func softChecks(_ tables: [String: JSONValue], template: TemplateKind, agency: String?) {
+        let p = tables["proactive"]
+        if template == .t2019 {
+            for block in ["rules", "normative_documents"] {
+                if let made = p?[path: "\(block).made"]?.intValue, let published = p?[path: "\(block).published"]?.intValue, published > made {
+                    warn("check.soft.published_le_made", "表二 \(block): 本年新公开数量 \(published) exceeds 本年新制作数量 \(made)")
+                }
+                if let published = p?[path: "\(block).published"]?.intValue, let total = p?[path: "\(block).published_total"]?.intValue, total < published {
+                    warn("check.soft.published_total_ge_published", "表二 \(block): 对外公开总数量 \(total) is below 本年新公开数量 \(published)")
+                }
+            }
+        }
+        if let a = agency, a.hasSuffix("乡人民政府") || a.hasSuffix("镇人民政府") || a.hasSuffix("街道办事处") || a.hasSuffix("乡") || a.hasSuffix("镇") {
+            let rules = ["issued", "made", "in_force", "published_total"].compactMap { p?[path: "rules.\($0)"]?.intValue }
+            if rules.contains(where: { $0 > 0 }) {
+                warn("check.soft.rules_at_township", "a 乡镇/街道 (\(a)) reports 规章 counts; only governments of 设区的市 and above make 规章")
+            }
+        }
+        func negatives(_ v: JSONValue?, _ path: String) {
+            switch v {
+            case .object(let o)?: for (k, x) in o.sorted(by: { $0.key < $1.key }) { negatives(x, path + "." + k) }
+            case .int(let i)? where i < 0 && !path.hasSuffix("items_change"):
+                warn("check.soft.negative_count", "\(path) is \(i); counts cannot be negative")
+            default: break
+            }
+        }
+        for t in ["proactive", "applications", "review_litigation"] { negatives(tables[t], "tables." + t) }
+    }
+
     func fallbackRegion(from: [String], to: [String]) -> ArraySlice<Segment>? {
         func contains(_ seg: Segment, _ keys: [String]) -> Bool {
             switch seg {
@@ -423,6 +465,8 @@ struct NormalizeState {
             case "keywords":
                 seenKeywords = true
                 keywords += value.split(whereSeparator: { ",，;；、 ".contains($0) }).map { String($0) }.filter { !$0.isEmpty }
+            case "ignore":
+                continue
             case "other":
                 if other[label] == nil { other[label] = .str(value.isEmpty ? nil : value) }
             case "created_date", "published_date":

@@ -189,7 +189,9 @@ enum PageText {
         ("主题(一级)", "topics"), ("主题(二级)", "topics"), ("主题分类", "topics"), ("分类", "topics"),
         ("关键词", "keywords"), ("效力状况", "validity_status"), ("有效性", "validity_status"),
         ("内容概述", "summary"), ("摘要", "summary"),
+        ("发布时间", "published_date"),
         ("组配分类", "other"), ("主题词", "other"), ("服务对象", "other"), ("责任部门", "other"), ("所属机构", "other"),
+        ("信息来源", "other"), ("来源", "other"), ("浏览次数", "ignore"), ("访问次数", "ignore"), ("点击数", "ignore"), ("字体", "ignore"),
     ].sorted { $0.label.count > $1.label.count }
 
     static let furniture = ["文件下载", "【打印】", "【关闭】", "【字体:大 中 小】", "打印本页", "关闭窗口", "扫一扫在手机打开当前页", "收藏", "打印", "关闭"]
