@@ -199,16 +199,21 @@ struct IdentitySolver {
             return res
         }
 
+        // Per open row, the values each column could take before the layout prior was first used:
+        // a row settled after that point may owe its columns to the prior, through the identities.
+        var beforePrior: [Int: [Set<Int>]] = [:]
+
         func fix(_ r: Int, _ chosen: Placement, survivors: [(Placement, [Int?])]) {
             let row = rows[r]
             apply(chosen, row: row, to: &current)
+            let columnValues: [Set<Int>] = beforePrior[r] ?? row.cells.indices.map { col in Set(survivors.compactMap { $0.1[col] }) }
             for (col, cell) in row.cells.enumerated() {
                 observed.insert(cell)
                 let tokenIndex = chosen.columns.firstIndex(of: col)
                 let raw = tokenIndex.flatMap { row.raws[$0] }
                 let token = tokenIndex.flatMap { row.tokens[$0] }
                 tokenAt[cell] = (token, raw)
-                let values = Set(survivors.compactMap { $0.1[col] })
+                let values = columnValues[col]
                 if values.count > 1 {
                     status[cell] = SolvedCell(value: token, status: "placed", raw: raw, rule: "placement.layout_prior",
                                               candidates: values.sorted())
@@ -235,6 +240,12 @@ struct IdentitySolver {
             }
             if progressed { continue }
             // Apply the layout prior to the first open row, then look again.
+            if beforePrior.isEmpty {
+                for o in openRows {
+                    let outs = outcomes(o, open[o]!)
+                    beforePrior[o] = rows[o].cells.indices.map { col in Set(outs.compactMap { $0.1[col] }) }
+                }
+            }
             let r = openRows.removeFirst()
             let outs = outcomes(r, open[r]!)
             if outs.isEmpty {
