@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),
-        .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline"]),
+        .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "nianbao", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -122,7 +122,7 @@ enum PageText {
     /// True for a line that reads as a report title.
     static func isTitle(_ line: String) -> Bool {
         let key = LabelText.matchKey(line)
-        guard key.count >= 8, key.count <= 70 else { return false }
+        guard key.count >= 10, key.count <= 70 else { return false }
         guard key.contains("信息公开") || key.contains("政务公开") else { return false }
         guard key.hasSuffix("报告") || key.hasSuffix("年报") || key.hasSuffix("报告)") else { return false }
         if key.contains("。") || key.contains(",") { return false }

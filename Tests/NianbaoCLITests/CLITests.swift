@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import NianbaoPipeline
+import Crypto
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The built `nianbao` executable next to the test bundle.
+func nianbaoBinary() -> String {
+    if let env = ProcessInfo.processInfo.environment["NIANBAO_BIN"] { return env }
+    var dir = Bundle.main.bundleURL
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent("nianbao").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return packageRoot.appendingPathComponent(".build/debug/nianbao").path
+}
+
+struct RunResult {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+}
+
+func run(_ args: [String]) throws -> RunResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: nianbaoBinary())
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return RunResult(status: p.terminationStatus, stdout: o, stderr: String(decoding: e, as: UTF8.self))
+}
+
+func tempDir(_ name: String) throws -> String {
+    let d = NSTemporaryDirectory() + "nianbao-\(name)-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/input.txt").path
+
+@Suite struct CLITests {
+    @Test func acceptanceOnTheSamplePage() throws {
+        let out = try tempDir("accept")
+        let r = try run(["normalize", sample, "--out", out])
+        #expect(r.status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(files.count == 1)
+        let data = try Data(contentsOf: URL(fileURLWithPath: out + "/" + files[0]))
+        let rec = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let report = rec["report"] as! [String: Any]
+        #expect(report["year"] as? Int == 2023)
+        #expect(report["template"] as? String == "2021")
+        #expect((report["period"] as! [String: Any])["start"] as? String == "2023-01-01")
+        #expect((report["period"] as! [String: Any])["end"] as? String == "2023-12-31")
+        #expect(report["issued"] as? String == "2024-01")
+        #expect(report["agency"] as? String == "临港经济开发区")
+        let meta = (rec["page"] as! [String: Any])["metadata"] as! [String: Any]
+        #expect(meta["index_number"] as? String == "01404053X/2024-00175")
+        #expect(meta["publisher"] as? String == "临港经济开发区党政办公室")
+        #expect(meta["document_number"] is NSNull)
+        #expect(meta["created_date"] as? String == "2024-01-22")
+        #expect(meta["published_date"] as? String == "2024-01-22")
+        #expect(meta["keywords"] as? [String] == ["总结", "报告", "公开", "政府网站"])
+        #expect(meta["topics"] as? [String] == ["综合政务", "电子政务"])
+        let quality = rec["quality"] as! [String: Any]
+        let repairs = (quality["repairs"] as! [[String: Any]]).map { $0["path"] as! String }
+        #expect(repairs.contains("report.period.start") && repairs.contains("report.period.end"))
+        #expect((quality["checks"] as! [[String: Any]]).allSatisfy { $0["status"] as? String == "pass" })
+
+        // Every table cell non-null; the 16s exactly where the acceptance says, 0 elsewhere.
+        let tables = rec["tables"] as! [String: Any]
+        func leaves(_ v: Any, _ path: String, _ f: (String, Any) -> Void) {
+            if let o = v as? [String: Any] { for (k, x) in o { leaves(x, path + "." + k, f) } } else { f(path, v) }
+        }
+        var cells = 0
+        leaves(tables["applications"]!, "") { path, v in
+            cells += 1
+            let sixteen = ["new_received", "outcome.granted", "outcome.total"].contains { path == ".\($0).natural_person" || path == ".\($0).total" }
+            #expect(v as? Int == (sixteen ? 16 : 0), "\(path)")
+        }
+        #expect(cells == 29 * 7)
+        leaves(tables["proactive"]!, "") { path, v in #expect((v as? NSNumber)?.doubleValue == 0, "\(path)") }
+        leaves(tables["review_litigation"]!, "") { path, v in #expect(v as? Int == 0, "\(path)") }
+    }
+
+    @Test func badInputsGetOneLineEachAndTheBatchGoesOn() throws {
+        let dir = try tempDir("bad")
+        _ = FileManager.default.createFile(atPath: dir + "/a-empty.html", contents: Data())
+        var rng = SystemRandomNumberGenerator()
+        _ = FileManager.default.createFile(atPath: dir + "/b-random.bin", contents: Data((0..<1_048_576).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+        var gz = Data([0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03])
+        gz.append(Data((0..<4000).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+        _ = FileManager.default.createFile(atPath: dir + "/c-truncated.gz", contents: gz)
+        let depth = 10_000
+        var nested = "<html><body>" + String(repeating: "<table><tr><td>x", count: depth) + String(repeating: "</td></tr></table>", count: depth)
+        nested += String(repeating: " ", count: max(0, 5 * 1024 * 1024 - nested.utf8.count)) + "</body></html>"
+        try nested.write(toFile: dir + "/d-nested.html", atomically: true, encoding: .utf8)
+        var cells = "<html><body><table>"
+        for r in 0..<10_000 { cells += "<tr>" + (0..<10).map { "<td>\(r * 10 + $0)</td>" }.joined() + "</tr>" }
+        try (cells + "</table></body></html>").write(toFile: dir + "/e-cells.html", atomically: true, encoding: .utf8)
+        try Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/not-a-report/input.html")).write(to: URL(fileURLWithPath: dir + "/f-news.html"))
+        try Data(contentsOf: URL(fileURLWithPath: sample)).write(to: URL(fileURLWithPath: dir + "/g-good.txt"))
+
+        let out = try tempDir("bad-out")
+        let r = try run(["normalize", dir, "--out", out])
+        #expect(r.status == 1)
+        let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("nianbao: error: ") }
+        #expect(errors.count == 6, "\(r.stderr)")
+        for name in ["a-empty.html", "b-random.bin", "c-truncated.gz", "d-nested.html", "e-cells.html", "f-news.html"] {
+            #expect(errors.contains { $0.contains(name) }, "no error line for \(name)")
+        }
+        #expect(errors.first { $0.contains("a-empty") }!.hasSuffix("empty input"))
+        #expect(errors.first { $0.contains("c-truncated") }!.contains("gzip"))
+        #expect(r.stderr.contains("nianbao: 1 records, 0 checks failing"))
+        #expect(r.stderr.contains("6 inputs failed"))
+        let written = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(written.count == 1 && written[0].hasSuffix(".json"), "no temp files left behind: \(written)")
+    }
+
+    @Test func ndjsonOnStdoutInInputOrderAndSameBytesAsFiles() throws {
+        let inputs = ["Snapshots/pingtan-2025-html/input.html", "Snapshots/jiangyin-2023-text/input.txt"].map { packageRoot.appendingPathComponent($0).path }
+        let r = try run(["normalize"] + inputs)
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: 0x0A)
+        #expect(lines.count == 2)
+        for (line, input) in zip(lines, inputs) {
+            let golden = try Data(contentsOf: URL(fileURLWithPath: (input as NSString).deletingLastPathComponent + "/expected.json"))
+            #expect(Data(line) + Data([0x0A]) == golden)
+        }
+    }
+
+    @Test func parallelJobsGiveTheSameOutput() throws {
+        let snapshots = packageRoot.appendingPathComponent("Snapshots").path
+        let one = try run(["normalize", snapshots, "--jobs", "1"])
+        let two = try run(["normalize", snapshots, "--jobs", "2"])
+        #expect(one.status == 1)  // the not-a-report case fails, on purpose
+        #expect(one.stdout == two.stdout)
+        #expect(one.stdout.split(separator: 0x0A).count >= 15)
+    }
+
+    @Test func urlGivesTheIdAndSourceURL() throws {
+        let r = try run(["normalize", sample, "--url", "https://www.jiangyin.gov.cn/doc/2024/01/22/1203496.shtml"])
+        #expect(r.status == 0)
+        let rec = try JSONSerialization.jsonObject(with: r.stdout) as! [String: Any]
+        #expect((rec["source"] as! [String: Any])["url"] as? String == "https://www.jiangyin.gov.cn/doc/2024/01/22/1203496.shtml")
+        // first 20 hex digits of SHA-256 of the URL
+        let digest = SHA256.hash(data: Array("https://www.jiangyin.gov.cn/doc/2024/01/22/1203496.shtml".utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(rec["id"] as? String == String(digest.prefix(20)))
+    }
+
+    @Test func badUsageExits64() throws {
+        #expect(try run(["normalize", sample, "--format", "pdf"]).status == 64)
+        #expect(try run(["normalize"]).status == 64)
+        #expect(try run(["normalize", sample, sample, "--url", "http://x"]).status == 64)
+    }
+
+    @Test func missingInputIsAnErrorLineNotACrash() throws {
+        let r = try run(["normalize", "/nonexistent/page.html", sample])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("nianbao: error: /nonexistent/page.html: no such file or directory"))
+        #expect(r.stdout.split(separator: 0x0A).count == 1)
+    }
+}
