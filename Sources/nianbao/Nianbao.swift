@@ -77,7 +77,8 @@ struct Normalize: ParsableCommand {
             }
         }
         Pipeline.initialize()
-        var records = 0, checksFailing = 0, inferred = 0, ambiguous = 0
+        var records = 0, checksFailing = 0
+        var cellCounts: [String: Int] = [:]
         let batchSize = max(1, jobs * 16)
         var start = 0
         let stdout = FileHandle.standardOutput
@@ -106,7 +107,8 @@ struct Normalize: ParsableCommand {
                 case .success(let r):
                     records += 1
                     let stats = Self.stats(r)
-                    checksFailing += stats.0; inferred += stats.1; ambiguous += stats.2
+                    checksFailing += stats.failing
+                    cellCounts.merge(stats.cells, uniquingKeysWith: +)
                     if let out {
                         do { try AtomicFile.write(r.bytes, to: out + "/" + r.id + ".json") } catch {
                             report("\(f): \(error)")
@@ -124,7 +126,11 @@ struct Normalize: ParsableCommand {
                 }
             }
         }
-        FileHandle.standardError.write(Data("nianbao: \(records) records, \(checksFailing) checks failing, \(inferred) cells inferred, \(ambiguous) ambiguous, \(failed) inputs failed\n".utf8))
+        let c = { (k: String) in cellCounts[k, default: 0] }
+        let summary = "nianbao: \(records) records, \(checksFailing) checks failing, cells: \(c("inferred")) inferred, "
+            + "\(c("blank_as_zero")) blank as zero, \(c("placed")) placed, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "
+            + "\(failed) inputs failed\n"
+        FileHandle.standardError.write(Data(summary.utf8))
         if failed > 0 { throw ExitCode(1) }
     }
 
@@ -132,17 +138,14 @@ struct Normalize: ParsableCommand {
         FileHandle.standardError.write(Data("nianbao: error: \(line)\n".utf8))
     }
 
-    static func stats(_ r: NormalizedRecord) -> (Int, Int, Int) {
+    /// Failing checks and the number of cells of each `quality.cells` status in one record.
+    static func stats(_ r: NormalizedRecord) -> (failing: Int, cells: [String: Int]) {
         let failing = r.record[path: "quality.checks"]?.arrayValue?.filter { $0[path: "status"]?.stringValue == "fail" }.count ?? 0
-        var inferred = 0, ambiguous = 0
+        var cells: [String: Int] = [:]
         for (_, v) in r.record[path: "quality.cells"]?.objectValue ?? [:] {
-            switch v[path: "status"]?.stringValue {
-            case "inferred"?, "blank_as_zero"?: inferred += 1
-            case "ambiguous"?, "placed"?: ambiguous += 1
-            default: break
-            }
+            if let s = v[path: "status"]?.stringValue { cells[s, default: 0] += 1 }
         }
-        return (failing, inferred, ambiguous)
+        return (failing, cells)
     }
 
     /// Files under a directory, sorted, without sidecars, JSON files or hidden files.
