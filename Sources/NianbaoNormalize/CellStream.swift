@@ -51,7 +51,17 @@ enum CellStreamBuilder {
         for w in words {
             if case .number? = CellParser.parse(String(w)) { numbers += 1 } else if numbers > 0, !w.allSatisfy({ $0 == "|" }) { wordAfterNumber = true }
         }
-        let sentencePunctuation = line.contains("，") || line.contains(",") || line.contains("；") || line.contains(";")
+        // Sentence punctuation outside brackets: labels such as (区分处理的,只计这一情形,…) do not count.
+        var depth = 0
+        var sentencePunctuation = false
+        for ch in line {
+            switch ch {
+            case "(", "（": depth += 1
+            case ")", "）": depth = max(0, depth - 1)
+            case "，", ",", "；", ";": if depth == 0 { sentencePunctuation = true }
+            default: break
+            }
+        }
         if numbers == 0 { return line.unicodeScalars.count > 60 && sentencePunctuation && !line.contains("|") }
         if wordAfterNumber && (numbers < 3 || sentencePunctuation) && !line.contains("|") { return true }
         return false

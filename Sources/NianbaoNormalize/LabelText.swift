@@ -83,6 +83,20 @@ public enum LabelText {
         return map
     }()
 
+    /// The id of the candidate whose key occurs earliest in `key` (ties: the first candidate listed).
+    /// `规范性文件(…规章…)` is a 规范性文件 row although it also contains 规章.
+    static func earliestMatch(in key: String, _ candidates: [(keys: [String], id: String)]) -> String? {
+        var best: (position: Int, id: String)?
+        for c in candidates {
+            for k in c.keys {
+                guard let range = key.firstRange(of: k) else { continue }
+                let pos = key.distance(from: key.startIndex, to: range.lowerBound)
+                if best == nil || pos < best!.position { best = (pos, c.id) }
+            }
+        }
+        return best?.id
+    }
+
     /// Removes a leading list number: `一、`, `(三)`, `1.`, `1、`, `(1)`, `第一,` …
     public static func stripNumbering(_ key: String) -> String {
         var s = Substring(key)

@@ -37,16 +37,7 @@ extension NormalizeState {
         let aligner = RowAligner(
             match: { key, _, _ in
                 guard key.count <= 70 else { return nil }
-                var best: (Int, String)?
-                for r in rows {
-                    for k in r.labelKeys {
-                        if let range = key.firstRange(of: k) {
-                            let pos = key.distance(from: key.startIndex, to: range.lowerBound)
-                            if best == nil || pos < best!.0 { best = (pos, r.block) }
-                        }
-                    }
-                }
-                return best.map { .row($0.1) }
+                return LabelText.earliestMatch(in: key, rows.map { ($0.labelKeys, $0.block) }).map { .row($0) }
             },
             groupItems: [:],
             columns: { id in rows.first { $0.block == id }?.columns.count ?? 1 }
@@ -133,19 +124,10 @@ extension NormalizeState {
                 if !is2019, core == "其他", group == "other_processing" || seen.contains("outcome.other_processing.fee_unpaid") {
                     return .row("outcome.other_processing.other")
                 }
-                var best: (Int, String)?
-                for r in appRows {
-                    for k in r.labelKeys {
-                        if let range = key.firstRange(of: k) {
-                            let pos = key.distance(from: key.startIndex, to: range.lowerBound)
-                            if best == nil || pos < best!.0 { best = (pos, r.dotted) }
-                        }
-                    }
-                }
-                if let b = best {
+                if let id = LabelText.earliestMatch(in: key, appRows.map { ($0.labelKeys, $0.dotted) }) {
                     // 予以公开 must not match 不予公开 (the group label).
-                    if b.1 == "outcome.granted" && core.hasPrefix("不予") { return .group("denied") }
-                    return .row(b.1)
+                    if id == "outcome.granted" && core.hasPrefix("不予") { return .group("denied") }
+                    return .row(id)
                 }
                 for g in ReportTemplate.groups where g.labelKeys.contains(where: { core.hasPrefix($0) }) {
                     return .group(g.key)

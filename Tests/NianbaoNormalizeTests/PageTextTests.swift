@@ -118,3 +118,61 @@ import NianbaoExtract
         #expect(throws: NormalizeError.self) { try normalize("我区召开2024年政务公开工作推进会\n会议要求各部门压实责任。") }
     }
 }
+
+@Suite struct OneLineAndProseTests {
+    private func normalize(_ text: String) throws -> JSONValue {
+        try Normalizer.normalize(TextPageReader.read(text), source: SourceInfo(url: nil, retrievedAt: nil, contentSHA256: String(repeating: "0", count: 64), charset: "utf-8", charsetSource: "assumed"),
+                                 id: "00000000000000000000", extractor: ExtractorInfo(name: "nianbao", version: "test", libxml2: "x"))
+    }
+
+    /// B4/B18: a whole report, tables included, on one line.
+    @Test func aWholeReportOnOneLine() throws {
+        var rows = ["一、本年新收政府信息公开申请数量 2 1 0 0 0 0 3", "二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0", "三、本年度办理结果",
+                    "(一)予以公开 2 1 0 0 0 0 3", "(二)部分公开(区分处理的,只计这一情形,不计其他情形) 0 0 0 0 0 0 0"]
+        rows += ["(三)不予公开"] + ["1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益", "5.属于三类内部事务信息",
+                                  "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项"].map { $0 + " 0 0 0 0 0 0 0" }
+        rows += ["(四)无法提供"] + ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"].map { $0 + " 0 0 0 0 0 0 0" }
+        rows += ["(五)不予处理"] + ["1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请", "5.要求行政机关确认或重新出具已获取信息"].map { $0 + " 0 0 0 0 0 0 0" }
+        rows += ["(六)其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 0 0 0 0 0 0 0",
+                 "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 0 0 0 0 0 0 0", "3.其他 0 0 0 0 0 0 0",
+                 "(七)总计 2 1 0 0 0 0 3", "四、结转下年度继续办理 0 0 0 0 0 0 0"]
+        let text = "某镇2022年政府信息公开工作年度报告 统计期限自2022年1月1日至2022年12月31日。一、总体情况 全年公开信息30条。"
+            + "二、主动公开政府信息情况 第二十条第(一)项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章 0 0 0 行政规范性文件 1 0 5 "
+            + "三、收到和处理政府信息公开申请情况 申请人情况 " + rows.joined(separator: " ")
+            + " 四、政府信息公开行政复议、行政诉讼情况 行政复议 行政诉讼 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 五、存在的主要问题及改进情况 无。"
+        let r = try normalize(text)
+        #expect(r[path: "report.template"] == .string("2021"))
+        #expect(r[path: "report.year"] == .int(2022))
+        #expect(r[path: "tables.proactive.normative_documents.in_force"] == .int(5))
+        #expect(r[path: "tables.applications.new_received.commercial_enterprise"] == .int(1))
+        #expect(r[path: "tables.applications.outcome.total.total"] == .int(3))
+        #expect(r[path: "tables.review_litigation.review.total"] == .int(0))
+        #expect(r[path: "report.sections.overview"] == .string("全年公开信息30条。"))
+        let statuses = (r[path: "quality.checks"]?.arrayValue ?? []).map { $0[path: "status"]?.stringValue }
+        #expect(statuses.count == 42 && statuses.allSatisfy { $0 == "pass" })
+        // Every 表三/表四 cell is plainly reported; the 表二 rows the line leaves out are missing, not zero.
+        let notes = r[path: "quality.cells"]?.objectValue ?? [:]
+        #expect(notes.keys.filter { !$0.hasPrefix("tables.proactive.") }.isEmpty)
+        #expect(notes["tables.proactive.licensing.decisions"]?[path: "rule"] == .string("row.not_found"))
+        #expect(r[path: "tables.proactive.licensing.decisions"] == .null)
+    }
+
+    @Test func proseThatDisagreesWithTheTableIsFlagged() throws {
+        let text = """
+        某局2022年政府信息公开工作年度报告
+        一、总体情况
+        全年共收到政府信息公开申请9件。
+        三、收到和处理政府信息公开申请情况
+        申请人情况
+        一、本年新收政府信息公开申请数量 3 0 0 0 0 0 3
+        二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0
+        四、结转下年度继续办理 0 0 0 0 0 0 0
+        五、存在的主要问题及改进情况
+        无。
+        """
+        let r = try normalize(text)
+        let codes = (r[path: "quality.warnings"]?.arrayValue ?? []).compactMap { $0[path: "code"]?.stringValue }
+        #expect(codes.contains("prose.table_mismatch"))
+        #expect(r[path: "tables.applications.new_received.total"] == .int(3))  // the table is kept as reported
+    }
+}
