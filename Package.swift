@@ -19,6 +19,9 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // C shims: SQLite (embedded default store) and libpq (PostgreSQL).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Stage: bytes -> Unicode text (BOM, HTTP header, <meta>, detection; lossy GB18030 via iconv).
         .target(name: "NianbaoDecode"),
         // Stage: text -> page model (lines and table grids), from HTML (libxml2 SAX) or flattened text.
@@ -27,6 +30,14 @@ let package = Package(
         .target(name: "NianbaoNormalize", dependencies: ["NianbaoExtract"]),
         // Stage: Report -> canonical JSON bytes.
         .target(name: "NianbaoEncode", dependencies: ["NianbaoNormalize"]),
+        // Sinks: records -> SQLite, PostgreSQL, NDJSON, CSV (relational schema, migrations, bulk loads).
+        .target(
+            name: "NianbaoStore",
+            dependencies: [
+                "CSQLite", "CLibPQ", "NianbaoNormalize", "NianbaoEncode",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Wiring of the stages for one input, sidecars, ids.
         .target(
             name: "NianbaoPipeline",
@@ -38,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "nianbao",
             dependencies: [
-                "NianbaoPipeline",
+                "NianbaoPipeline", "NianbaoStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +57,7 @@ let package = Package(
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),
+        .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoPipeline"]),
         .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "nianbao", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

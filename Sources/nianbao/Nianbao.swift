@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import NianbaoPipeline
+import NianbaoStore
 
 @main
 struct Nianbao: ParsableCommand {
@@ -9,7 +10,7 @@ struct Nianbao: ParsableCommand {
         commandName: "nianbao",
         abstract: "Harvest and normalize 政府信息公开工作年度报告 (government information disclosure annual reports).",
         version: Pipeline.toolVersion,
-        subcommands: [Normalize.self]
+        subcommands: [Normalize.self, Export.self]
     )
 }
 
@@ -20,7 +21,8 @@ struct Normalize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn report pages (HTML or flattened text) into canonical JSON records.",
         discussion: """
-        Each input is a file or a directory (read recursively; *.json files are skipped). A file may \
+        Each input is a file or a directory (read recursively for page files: .html .htm .shtml .xhtml \
+        .jsp .asp .aspx .php .txt .text; other files are left out). A file may \
         carry its source URL, retrieval time and HTTP Content-Type in a sidecar <file>.meta.json: \
         {"url": "...", "retrieved_at": "2024-01-22T08:00:00Z", "content_type": "text/html; charset=gbk"}.
 
@@ -47,11 +49,15 @@ struct Normalize: ParsableCommand {
     @Option(help: "Source URL of the input (only with a single input file); overrides the sidecar.")
     var url: String?
 
+    @Option(name: .customLong("sink"), help: "Also load the records into a sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH (repeatable). With --sink and no --out nothing is written to stdout unless a sink is ndjson:-.")
+    var sinks: [String] = []
+
     func validate() throws {
         guard FormatChoice(rawValue: format) != nil else {
             throw ValidationError("--format must be auto, html or text (got \(format))")
         }
         guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+        for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
     }
 
     func run() throws {
@@ -73,6 +79,14 @@ struct Normalize: ParsableCommand {
         if let out {
             do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
                 report("\(out): cannot create output directory: \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
+        var sessions: [SinkSession] = []
+        for spec in try sinks.map({ try SinkSpec(parsing: $0) }) {
+            do { sessions.append(try SinkSession(spec)) } catch {
+                sessions.forEach { $0.abandon() }
+                report("\(spec): \(error)")
                 throw ExitCode(1)
             }
         }
@@ -115,8 +129,15 @@ struct Normalize: ParsableCommand {
                             failed += 1
                             records -= 1
                         }
-                    } else {
+                    } else if sessions.isEmpty {
                         stdout.write(Data(r.bytes))
+                    }
+                    for s in sessions {
+                        do { try s.add(try LoadableRecord(record: r.record)) } catch {
+                            sessions.forEach { $0.abandon() }
+                            report("\(s.spec): \(error); the sinks were not written")
+                            throw ExitCode(1)
+                        }
                     }
                 case .failure(let e):
                     report("\(f): \(e)")
@@ -131,6 +152,13 @@ struct Normalize: ParsableCommand {
             + "\(c("blank_as_zero")) blank as zero, \(c("placed")) placed, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "
             + "\(failed) inputs failed\n"
         FileHandle.standardError.write(Data(summary.utf8))
+        for s in sessions {
+            do { FileHandle.standardError.write(Data("nianbao: \(try s.finish())\n".utf8)) } catch {
+                report("\(s.spec): \(error)")
+                s.abandon()
+                failed += 1
+            }
+        }
         if failed > 0 { throw ExitCode(1) }
     }
 
@@ -148,13 +176,16 @@ struct Normalize: ParsableCommand {
         return (failing, cells)
     }
 
-    /// Files under a directory, sorted, without sidecars, JSON files or hidden files.
+    /// Extensions of page files picked up when a directory is given (files named explicitly are always read).
+    static let pageExtensions: Set<String> = ["html", "htm", "shtml", "xhtml", "jsp", "asp", "aspx", "php", "txt", "text"]
+
+    /// Page files under a directory, sorted; hidden files, sidecars and other files are left out.
     static func listInputs(in dir: String) -> [String] {
         guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
         var out: [String] = []
         while let rel = e.nextObject() as? String {
             let name = (rel as NSString).lastPathComponent
-            if name.hasPrefix(".") || name.hasSuffix(".json") { continue }
+            if name.hasPrefix(".") || !pageExtensions.contains((name as NSString).pathExtension.lowercased()) { continue }
             var isDir: ObjCBool = false
             let full = dir + "/" + rel
             if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { out.append(full) }

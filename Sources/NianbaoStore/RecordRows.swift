@@ -1,0 +1,185 @@
+import Crypto
+import NianbaoEncode
+import NianbaoNormalize
+
+/// A record ready to be loaded: its canonical bytes, its parsed value and its content digest.
+public struct LoadableRecord: Sendable {
+    /// The record.
+    public var record: JSONValue
+    /// Canonical bytes (one line, trailing newline).
+    public var bytes: [UInt8]
+    /// Hex SHA-256 of the canonical bytes: a new digest for the same id is a new version.
+    public var digest: String
+    /// The record id.
+    public var id: String
+
+    /// Wraps a record; the digest is taken over its canonical encoding, so formatting never matters.
+    public init(record: JSONValue) throws {
+        guard let id = record[path: "id"]?.stringValue, !id.isEmpty else { throw StoreError.badRecord("no id") }
+        guard record[path: "schema"]?.stringValue == Normalizer.schemaID else {
+            throw StoreError.badRecord("schema is not \(Normalizer.schemaID)")
+        }
+        self.record = record
+        self.bytes = CanonicalJSON.encode(record)
+        self.digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        self.id = id
+    }
+}
+
+/// Errors of the storage layer.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    /// A record that is not a canonical nianbao record.
+    case badRecord(String)
+    /// The database said no.
+    case database(String)
+    /// A sink specification that cannot be understood.
+    case badSink(String)
+
+    public var description: String {
+        switch self {
+        case .badRecord(let why): return "not a nianbao record: \(why)"
+        case .database(let why): return "database error: \(why)"
+        case .badSink(let why): return "bad sink: \(why)"
+        }
+    }
+}
+
+/// One numeric cell of a record in long form.
+struct CellRow {
+    var table: String
+    var rowPath: String
+    var column: String
+    var value: JSONValue  // .int, .decimal or .null
+    var status: String
+    var raw: String?
+    var rule: String?
+    var candidates: String?
+
+    /// The cell's column name in the wide view (see ``WideColumns/name(rowPath:column:)``).
+    var wideName: String { WideColumns.name(rowPath: rowPath, column: column) }
+}
+
+/// The relational rows of one record (schema in ``StoreSchema``).
+struct RecordRows {
+    var report: [(String, JSONValue)]
+    var metadata: [(key: String, ordinal: Int, value: String?)]
+    var sections: [(String, String?)]
+    var cells: [CellRow]
+    var checks: [(id: String, status: String, expected: Int?, actual: Int?)]
+    var repairs: [(path: String, raw: String, value: String, rule: String)]
+    var warnings: [(code: String, message: String)]
+
+    init(_ r: LoadableRecord) {
+        let rec = r.record
+        func s(_ p: String) -> JSONValue { rec[path: p] ?? .null }
+        report = [
+            ("url", s("source.url")), ("retrieved_at", s("source.retrieved_at")), ("source_sha256", s("source.content_sha256")),
+            ("input_format", s("source.input_format")), ("charset", s("source.charset")), ("charset_source", s("source.charset_source")),
+            ("capture_warc", s("source.capture.warc")), ("capture_offset", s("source.capture.offset")),
+            ("page_title", s("page.title")),
+            ("breadcrumb", .string(String(decoding: CanonicalJSON.encode(s("page.breadcrumb")).dropLast(), as: UTF8.self))),
+            ("title", s("report.title")), ("year", s("report.year")), ("agency", s("report.agency")), ("template", s("report.template")),
+            ("period_start", s("report.period.start")), ("period_end", s("report.period.end")), ("issued", s("report.issued")),
+            ("contact_organization", s("report.contact.organization")), ("contact_address", s("report.contact.address")),
+            ("contact_phone", s("report.contact.phone")), ("contact_email", s("report.contact.email")),
+            ("extractor_version", s("extractor.version")), ("libxml2_version", s("extractor.libxml2")),
+            ("record_json", .string(String(decoding: r.bytes.dropLast(), as: UTF8.self))),
+        ]
+        metadata = []
+        if case .object(let m)? = rec[path: "page.metadata"] {
+            for key in m.keys.sorted() {
+                switch m[key]! {
+                case .array(let items):
+                    for (i, v) in items.enumerated() { metadata.append((key, i, v.stringValue)) }
+                case .object(let other):
+                    for k in other.keys.sorted() { metadata.append(("other." + k, 0, other[k]!.stringValue)) }
+                case .string(let v): metadata.append((key, 0, v))
+                default: metadata.append((key, 0, nil))
+                }
+            }
+        }
+        sections = SectionKind.allCases.map { ($0.rawValue, rec[path: "report.sections.\($0.rawValue)"]?.stringValue) }
+        let notes = rec[path: "quality.cells"]?.objectValue ?? [:]
+        var cellRows: [CellRow] = []
+        for table in ["proactive", "applications", "review_litigation"] {
+            guard let t = rec[path: "tables.\(table)"], case .object = t else { continue }
+            Self.walk(t, path: []) { path, value in
+                let column = path.last!
+                let rowPath = path.dropLast().joined(separator: ".")
+                let full = "tables.\(table).\(path.joined(separator: "."))"
+                var status = "reported"
+                var raw: String?, rule: String?, candidates: String?
+                if let n = notes[full] {
+                    status = n[path: "status"]?.stringValue ?? "reported"
+                    raw = n[path: "raw"]?.stringValue
+                    rule = n[path: "rule"]?.stringValue
+                    if let c = n[path: "candidates"] { candidates = String(decoding: CanonicalJSON.encode(c).dropLast(), as: UTF8.self) }
+                } else if path.contains("subtotal") {
+                    status = "derived"
+                } else if value == .null {
+                    status = "missing"
+                }
+                cellRows.append(CellRow(table: table, rowPath: rowPath, column: column, value: value, status: status, raw: raw, rule: rule, candidates: candidates))
+            }
+        }
+        cells = cellRows
+        checks = (rec[path: "quality.checks"]?.arrayValue ?? []).map {
+            ($0[path: "id"]?.stringValue ?? "", $0[path: "status"]?.stringValue ?? "", $0[path: "expected"]?.intValue, $0[path: "actual"]?.intValue)
+        }
+        repairs = (rec[path: "quality.repairs"]?.arrayValue ?? []).map {
+            ($0[path: "path"]?.stringValue ?? "", $0[path: "raw"]?.stringValue ?? "", $0[path: "value"]?.stringValue ?? "", $0[path: "rule"]?.stringValue ?? "")
+        }
+        warnings = (rec[path: "quality.warnings"]?.arrayValue ?? []).map {
+            ($0[path: "code"]?.stringValue ?? "", $0[path: "message"]?.stringValue ?? "")
+        }
+    }
+
+    /// Visits every leaf of a table object in sorted key order.
+    static func walk(_ v: JSONValue, path: [String], _ visit: ([String], JSONValue) -> Void) {
+        if case .object(let o) = v {
+            for k in o.keys.sorted() { walk(o[k]!, path: path + [k], visit) }
+        } else {
+            visit(path, v)
+        }
+    }
+}
+
+/// The columns of the wide view: one per canonical cell of either template, in a fixed order.
+public enum WideColumns {
+    /// Report-level columns first.
+    public static let reportColumns = ["report_id", "version", "url", "agency", "year", "template", "period_start", "period_end",
+                                       "issued", "title", "checks_failed"]
+
+    /// A cell's wide-view column name: its path under its table, with `outcome.` dropped (so every name
+    /// fits PostgreSQL's 63-byte identifiers) and `outcome.total` called `outcome_total`:
+    /// `rules.issued`, `new_received.total`, `denied.state_secret.natural_person`, `outcome_total.total`,
+    /// `review.upheld`. Names are unique across the three tables.
+    public static func name(rowPath: String, column: String) -> String {
+        var r = rowPath
+        if r == "outcome.total" { r = "outcome_total" } else if r.hasPrefix("outcome.") { r = String(r.dropFirst("outcome.".count)) }
+        return r.isEmpty ? column : r + "." + column
+    }
+
+    /// Every canonical cell of either template, in a fixed order: 表二 of 2021 then the 2019-only keys,
+    /// 表三 rows × 7 (subtotals included), 表四's 15.
+    public static let cells: [(table: String, rowPath: String, column: String, name: String)] = {
+        var out: [(String, String, String, String)] = []
+        var seen = Set<String>()
+        for t in [ReportTemplate.t2021, ReportTemplate.t2019] {
+            for row in t.proactive {
+                for c in row.columns where seen.insert(row.block + "." + c).inserted {
+                    out.append(("proactive", row.block, c, name(rowPath: row.block, column: c)))
+                }
+            }
+        }
+        var rows: [String] = []
+        for t in [ReportTemplate.t2021, ReportTemplate.t2019] {
+            for r in t.applications.map(\.dotted) + t.applicationsSubtotals.map({ $0.path.joined(separator: ".") }) where !rows.contains(r) {
+                rows.append(r)
+            }
+        }
+        for r in rows { for c in ReportTemplate.applicantColumns { out.append(("applications", r, c, name(rowPath: r, column: c))) } }
+        for b in ReportTemplate.reviewBlocks { for l in ReportTemplate.reviewLeaves { out.append(("review_litigation", b, l, name(rowPath: b, column: l))) } }
+        return out
+    }()
+}

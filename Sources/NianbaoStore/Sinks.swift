@@ -1,0 +1,252 @@
+import Foundation
+import NianbaoEncode
+import NianbaoNormalize
+
+/// Where records go: `sqlite:PATH` (default), `postgres://…`, `ndjson:PATH|-`, `csv:PATH`.
+public enum SinkSpec: Equatable, Sendable, CustomStringConvertible {
+    case sqlite(String)
+    case postgres(String)
+    case ndjson(String)
+    case csv(String)
+
+    /// The default sink: an embedded SQLite file in the working directory.
+    public static let defaultSink = SinkSpec.sqlite("nianbao.sqlite")
+
+    /// Parses a sink argument.
+    public init(parsing s: String) throws {
+        if s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") { self = .postgres(s); return }
+        guard let colon = s.firstIndex(of: ":") else { throw StoreError.badSink("\(s): expected sqlite:PATH, postgres://…, ndjson:PATH|- or csv:PATH") }
+        let kind = s[..<colon], rest = String(s[s.index(after: colon)...])
+        guard !rest.isEmpty else { throw StoreError.badSink("\(s): missing path") }
+        switch kind {
+        case "sqlite": self = .sqlite(rest)
+        case "ndjson": self = .ndjson(rest)
+        case "csv": self = .csv(rest)
+        default: throw StoreError.badSink("\(s): unknown sink \(kind) (sqlite, postgres, ndjson, csv)")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let p): return "sqlite:\(p)"
+        case .postgres(let u): return RecordStore.redact(u)
+        case .ndjson(let p): return "ndjson:\(p)"
+        case .csv(let p): return "csv:\(p)"
+        }
+    }
+}
+
+/// A sink being written: records are added one by one, then the sink is finished (committed,
+/// renamed into place) or abandoned (rolled back, temp file removed).
+public final class SinkSession {
+    /// The sink.
+    public let spec: SinkSpec
+    private var load: LoadSession?
+    private var store: RecordStore?
+    private var file: FileHandle?
+    private var tmpPath: String?
+    private var csvRows: [String: [String?]] = [:]
+    private var csvOrder: [String] = []
+    private var count = 0
+
+    /// Opens the sink (connects and migrates a database, creates a temp file).
+    public init(_ spec: SinkSpec) throws {
+        self.spec = spec
+        switch spec {
+        case .sqlite(let path):
+            store = try RecordStore.sqlite(path: path)
+            load = try LoadSession(store!)
+        case .postgres(let url):
+            store = try RecordStore.postgres(url: url)
+            load = try LoadSession(store!)
+        case .ndjson(let path):
+            if path == "-" { file = FileHandle.standardOutput } else { try openTemp(path) }
+        case .csv(let path):
+            try openTemp(path)
+        }
+    }
+
+    private func openTemp(_ path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+            throw StoreError.badSink("cannot write \(tmp)")
+        }
+        tmpPath = tmp
+        file = h
+    }
+
+    /// Adds one record.
+    public func add(_ r: LoadableRecord) throws {
+        count += 1
+        switch spec {
+        case .sqlite, .postgres: try load!.add(r)
+        case .ndjson: file!.write(Data(r.bytes))
+        case .csv:
+            if csvRows[r.id] == nil { csvOrder.append(r.id) }
+            csvRows[r.id] = WideCSV.row(r)
+        }
+    }
+
+    /// Finishes the sink; returns a one-line description of what was written.
+    public func finish() throws -> String {
+        switch spec {
+        case .sqlite, .postgres:
+            let s = try load!.commit()
+            return "\(spec): \(s.inserted) new, \(s.updated) changed (new version), \(s.unchanged) unchanged"
+        case .ndjson(let path):
+            if path != "-" { try file!.synchronize(); try file!.close(); try moveIntoPlace(path) }
+            return "\(spec): \(count) records"
+        case .csv(let path):
+            var out = WideCSV.header()
+            for id in csvOrder { out += WideCSV.line(csvRows[id]!) }
+            file!.write(Data(out))
+            try file!.synchronize()
+            try file!.close()
+            try moveIntoPlace(path)
+            return "\(spec): \(csvOrder.count) rows"
+        }
+    }
+
+    /// Abandons the sink.
+    public func abandon() {
+        load?.rollback()
+        if let t = tmpPath { try? file?.close(); unlink(t) }
+    }
+
+    private func moveIntoPlace(_ path: String) throws {
+        guard let t = tmpPath, rename(t, path) == 0 else { throw StoreError.badSink("cannot rename into \(path)") }
+        tmpPath = nil
+    }
+}
+
+/// The wide view as CSV: UTF-8 with a BOM (so Excel shows Chinese), RFC 4180 quoting, CRLF line ends,
+/// one row per report (the last record of an id wins), the columns of `report_cells_wide`.
+public enum WideCSV {
+    /// Renders the CSV bytes of records (the last record of an id wins).
+    public static func render(_ records: [LoadableRecord]) -> [UInt8] {
+        var rows: [String: [String?]] = [:]
+        var order: [String] = []
+        for r in records {
+            if rows[r.id] == nil { order.append(r.id) }
+            rows[r.id] = row(r)
+        }
+        return order.reduce(header()) { $0 + line(rows[$1]!) }
+    }
+
+    /// BOM and header line.
+    static func header() -> [UInt8] { [0xEF, 0xBB, 0xBF] + line(RecordStore.wideColumnNames) }
+
+    static func line(_ fields: [String?]) -> [UInt8] {
+        Array(fields.map { field($0) }.joined(separator: ",").utf8) + [0x0D, 0x0A]
+    }
+
+    /// The wide row of one record, in the order of ``RecordStore/wideColumnNames``.
+    static func row(_ r: LoadableRecord) -> [String?] {
+        let rec = r.record
+        func s(_ p: String) -> String? {
+            switch rec[path: p] {
+            case .string(let x)?: return x
+            case .int(let i)?: return String(i)
+            default: return nil
+            }
+        }
+        let failed = (rec[path: "quality.checks"]?.arrayValue ?? []).filter { $0[path: "status"]?.stringValue == "fail" }.count
+        var fields: [String?] = [r.id, "1", s("source.url"), s("report.agency"), s("report.year"), s("report.template"),
+                                 s("report.period.start"), s("report.period.end"), s("report.issued"), s("report.title"), String(failed)]
+        for c in WideColumns.cells {
+            switch rec[path: "tables.\(c.table).\(c.rowPath).\(c.column)"] {
+            case .int(let i)?: fields.append(String(i))
+            case .decimal(let d)?: fields.append(d.description)
+            default: fields.append(nil)
+            }
+        }
+        return fields
+    }
+
+    static func field(_ v: String?) -> String {
+        guard let v else { return "" }
+        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return v
+    }
+}
+
+/// Reads records from files, directories (`*.json` below them, sidecars skipped), NDJSON files
+/// and `-` (NDJSON on stdin). A bad record is reported and skipped; the others load.
+public enum RecordReader {
+    /// One unreadable input or line.
+    public struct Problem: Sendable, CustomStringConvertible {
+        /// File (and line) it came from.
+        public var origin: String
+        /// Why.
+        public var reason: String
+        public var description: String { "\(origin): \(reason)" }
+    }
+
+    /// Reads every record of `inputs` into memory.
+    public static func read(_ inputs: [String]) -> (records: [LoadableRecord], problems: [Problem]) {
+        var records: [LoadableRecord] = []
+        let problems = (try? forEach(inputs) { records.append($0) }) ?? []
+        return (records, problems)
+    }
+
+    /// Streams the records of `inputs` to `body`, file by file; returns the problems met. An error
+    /// thrown by `body` stops the reading and is rethrown.
+    public static func forEach(_ inputs: [String], _ body: (LoadableRecord) throws -> Void) throws -> [Problem] {
+        var problems: [Problem] = []
+        func parse(_ bytes: [UInt8], _ origin: String) throws {
+            var records: [LoadableRecord] = []
+            parseLines(bytes, origin: origin, into: &records, &problems)
+            for r in records { try body(r) }
+        }
+        for input in inputs {
+            if input == "-" {
+                try parse([UInt8](FileHandle.standardInput.readDataToEndOfFile()), "stdin")
+                continue
+            }
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
+                problems.append(Problem(origin: input, reason: "no such file or directory"))
+                continue
+            }
+            var files = [input]
+            if isDir.boolValue {
+                let e = FileManager.default.enumerator(atPath: input)
+                var found: [String] = []
+                while let rel = e?.nextObject() as? String {
+                    let name = (rel as NSString).lastPathComponent
+                    if name.hasPrefix(".") || name.hasSuffix(".meta.json") { continue }
+                    if name.hasSuffix(".json") || name.hasSuffix(".ndjson") || name.hasSuffix(".jsonl") { found.append(input + "/" + rel) }
+                }
+                files = found.sorted()
+            }
+            for f in files {
+                guard let data = FileManager.default.contents(atPath: f) else {
+                    problems.append(Problem(origin: f, reason: "cannot read"))
+                    continue
+                }
+                try parse([UInt8](data), f)
+            }
+        }
+        return problems
+    }
+
+    static func parseLines(_ bytes: [UInt8], origin: String, into records: inout [LoadableRecord], _ problems: inout [Problem]) {
+        // A pretty-printed single record spans lines: try the whole file first when it does not look like NDJSON.
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
+        let trimmedFirst = lines.first.map { Array($0).drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) }
+        let looksLikeNDJSON = lines.count > 1 && trimmedFirst?.first == UInt8(ascii: "{") && trimmedFirst?.last.map({ $0 == UInt8(ascii: "}") || $0 == 0x0D }) == true
+        let chunks: [(String, ArraySlice<UInt8>)] = looksLikeNDJSON || lines.count <= 1
+            ? lines.enumerated().map { ("\(origin):\($0.offset + 1)", $0.element) }
+            : [(origin, bytes[...])]
+        for (where_, chunk) in chunks {
+            do {
+                let value = try JSONParser.parse(Array(chunk))
+                records.append(try LoadableRecord(record: value))
+            } catch {
+                problems.append(Problem(origin: where_, reason: "\(error)"))
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// The SQL dialects nianbao loads into.
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A value bound to a statement parameter.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int)
+    /// An exact decimal as text (`4166.2416`); SQLite stores it as REAL, PostgreSQL as NUMERIC.
+    case decimal(String)
+    case text(String)
+}
+
+/// The relational schema, as numbered migrations. A database records the migrations it has applied
+/// in `nianbao_migrations`; opening it applies the missing ones in order, in one transaction each.
+///
+/// Tables (every one keyed by `report_id, version`; a new content digest for the same id is a new
+/// version, earlier versions stay, `is_current = 1` marks the latest):
+/// - `reports`: one row per report version: source, page, report facts, extractor, the record itself;
+/// - `page_metadata`: the 信息公开 block, one row per key (arrays: one row per item, `ordinal`);
+/// - `report_sections`: the six prose parts;
+/// - `cells`: every table cell in long form: table, row path, column, value, status, raw, rule, candidates;
+/// - `checks`, `repairs`, `warnings`: `quality` in long form.
+/// Views: `current_reports`, and `report_cells_wide` (one row per current report, one column per
+/// canonical cell, named by ``WideColumns/name(rowPath:column:)``).
+public enum StoreSchema {
+    /// The newest schema version.
+    public static let latestVersion = 2
+
+    static let bigint = "BIGINT"
+
+    /// The statements of migration `n` (1-based) for a dialect.
+    public static func migration(_ n: Int, _ dialect: SQLDialect) -> [String] {
+        switch n {
+        case 1:
+            // 1: base tables.
+            let key = "report_id TEXT NOT NULL, version INTEGER NOT NULL"
+            let fk = "FOREIGN KEY (report_id, version) REFERENCES reports (report_id, version) ON DELETE CASCADE"
+            return [
+                """
+                CREATE TABLE reports (
+                  \(key), is_current INTEGER NOT NULL, content_sha256 TEXT NOT NULL,
+                  url TEXT, retrieved_at TEXT, source_sha256 TEXT NOT NULL, input_format TEXT NOT NULL,
+                  charset TEXT, charset_source TEXT, capture_warc TEXT, capture_offset \(bigint),
+                  page_title TEXT, breadcrumb TEXT, title TEXT, year INTEGER, agency TEXT, template TEXT NOT NULL,
+                  period_start TEXT, period_end TEXT, issued TEXT,
+                  contact_organization TEXT, contact_address TEXT, contact_phone TEXT, contact_email TEXT,
+                  extractor_version TEXT, libxml2_version TEXT, record_json TEXT NOT NULL,
+                  PRIMARY KEY (report_id, version))
+                """,
+                "CREATE TABLE page_metadata (\(key), key TEXT NOT NULL, ordinal INTEGER NOT NULL, value TEXT, PRIMARY KEY (report_id, version, key, ordinal), \(fk))",
+                "CREATE TABLE report_sections (\(key), section TEXT NOT NULL, text TEXT, PRIMARY KEY (report_id, version, section), \(fk))",
+                """
+                CREATE TABLE cells (\(key), table_name TEXT NOT NULL, row_path TEXT NOT NULL, column_name TEXT NOT NULL,
+                  value NUMERIC, status TEXT NOT NULL, raw TEXT, rule TEXT, candidates TEXT,
+                  PRIMARY KEY (report_id, version, table_name, row_path, column_name), \(fk))
+                """,
+                "CREATE TABLE checks (\(key), check_id TEXT NOT NULL, status TEXT NOT NULL, expected \(bigint), actual \(bigint), PRIMARY KEY (report_id, version, check_id), \(fk))",
+                "CREATE TABLE repairs (\(key), ordinal INTEGER NOT NULL, path TEXT NOT NULL, raw TEXT NOT NULL, value TEXT NOT NULL, rule TEXT NOT NULL, PRIMARY KEY (report_id, version, ordinal), \(fk))",
+                "CREATE TABLE warnings (\(key), ordinal INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (report_id, version, ordinal), \(fk))",
+            ]
+        case 2:
+            // 2: one current version per report enforced, lookup indexes, the current and wide views.
+            return [
+                "CREATE UNIQUE INDEX reports_one_current ON reports (report_id) WHERE is_current = 1",
+                "CREATE INDEX reports_by_agency_year ON reports (agency, year)",
+                "CREATE INDEX cells_by_cell ON cells (table_name, row_path, column_name)",
+                "CREATE VIEW current_reports AS SELECT * FROM reports WHERE is_current = 1",
+                wideViewSQL(),
+            ]
+        default:
+            return []
+        }
+    }
+
+    /// `report_cells_wide`: a pivot of `cells` over the current reports.
+    static func wideViewSQL() -> String {
+        var cols = ["r.report_id", "r.version", "r.url", "r.agency", "r.year", "r.template", "r.period_start", "r.period_end",
+                    "r.issued", "r.title",
+                    "(SELECT COUNT(*) FROM checks k WHERE k.report_id = r.report_id AND k.version = r.version AND k.status = 'fail') AS checks_failed"]
+        for c in WideColumns.cells {
+            cols.append("MAX(CASE WHEN c.table_name = '\(c.table)' AND c.row_path = '\(c.rowPath)' AND c.column_name = '\(c.column)' THEN c.value END) AS \"\(c.name)\"")
+        }
+        return """
+        CREATE VIEW report_cells_wide AS SELECT \(cols.joined(separator: ",\n  "))
+        FROM reports r LEFT JOIN cells c ON c.report_id = r.report_id AND c.version = r.version
+        WHERE r.is_current = 1
+        GROUP BY r.report_id, r.version, r.url, r.agency, r.year, r.template, r.period_start, r.period_end, r.issued, r.title
+        """
+    }
+}

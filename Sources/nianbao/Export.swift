@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import NianbaoStore
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load records into databases and files: SQLite (default), PostgreSQL, NDJSON, CSV.",
+        discussion: """
+        Inputs are record files or directories of them (*.json, *.ndjson, *.jsonl; NDJSON lines or one \
+        record per file) or - for NDJSON on stdin. Sinks (--to, repeatable; default sqlite:nianbao.sqlite):
+          sqlite:PATH          an embedded SQLite database (created and migrated as needed)
+          postgres://…         a PostgreSQL database (libpq connection URL)
+          ndjson:PATH | ndjson:-   canonical records, one per line
+          csv:PATH             the wide view (one row per report, one column per cell), UTF-8 with BOM
+
+        Database loads are idempotent: the same record twice changes nothing; a changed record (same \
+        id, new content digest) becomes a new version and the earlier one stays queryable. A load is \
+        one transaction: if it fails, the database is as it was.
+
+        Exit status: 0 all records loaded; 1 some inputs were not records, or a sink failed; 64 bad usage.
+        """
+    )
+
+    @Argument(help: "Record files or directories, or - for NDJSON on stdin.")
+    var inputs: [String]
+
+    @Option(name: .customLong("to"), help: "Sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH (repeatable).")
+    var sinks: [String] = []
+
+    func validate() throws {
+        for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
+    }
+
+    func run() throws {
+        let specs = try sinks.isEmpty ? [SinkSpec.defaultSink] : sinks.map { try SinkSpec(parsing: $0) }
+        var sessions: [SinkSession] = []
+        do {
+            for s in specs { sessions.append(try SinkSession(s)) }
+        } catch {
+            sessions.forEach { $0.abandon() }
+            stderr("nianbao: error: \(error)")
+            throw ExitCode(1)
+        }
+        var records = 0
+        let problems: [RecordReader.Problem]
+        do {
+            problems = try RecordReader.forEach(inputs) { r in
+                records += 1
+                for s in sessions { try s.add(r) }
+            }
+        } catch {
+            sessions.forEach { $0.abandon() }
+            stderr("nianbao: error: \(error); nothing was written")
+            throw ExitCode(1)
+        }
+        for p in problems { stderr("nianbao: error: \(p)") }
+        var failed = false
+        for s in sessions {
+            do { stderr("nianbao: \(try s.finish())") } catch {
+                stderr("nianbao: error: \(s.spec): \(error)")
+                s.abandon()
+                failed = true
+            }
+        }
+        stderr("nianbao: \(records) records read, \(problems.count) inputs not records")
+        if failed || !problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+func stderr(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
