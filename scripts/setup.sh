@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what nianbao needs on a fresh Debian machine (idempotent; quiet when all is there).
-# System: libxml2-dev (HTML parsing), libcurl4-openssl-dev and libsqlite3-dev (harvesting and stores).
-# Python (tests only): jsonschema, to validate records against schema/report.schema.json.
+# System: libxml2-dev (HTML parsing), libcurl4-openssl-dev (harvesting), libsqlite3-dev and libpq-dev (stores).
+# Python (tests only): jsonschema (records against schema/report.schema.json), pandas (reading the wide CSV).
 set -euo pipefail
 need=()
-for pkg in libxml2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config; do
+for pkg in libxml2-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -14,6 +14,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 if [ "${1:-}" = "--with-test-tools" ]; then
-  python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
+  python3 -c "import jsonschema, pandas" 2>/dev/null || python3 -m pip install --quiet jsonschema pandas
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.1 or newer is required)" >&2; exit 1; }

@@ -31,7 +31,8 @@ public enum CanonicalJSON {
             out.append(0x5D)
         case .object(let o):
             out.append(0x7B)
-            let keys = o.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            // Sorted by UTF-8 bytes (= code point order), compared without copying.
+            let keys = o.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (i, k) in keys.enumerated() {
                 if i > 0 { out.append(0x2C) }
                 writeString(k, to: &out)

@@ -28,17 +28,18 @@ public final class RecordStore {
     /// Where it points (a file path or a URL with the password removed).
     public let location: String
 
-    /// Opens (creating if needed) a SQLite database file.
+    /// Opens (creating if needed) a SQLite database file and migrates it to `version` (0: leave the schema alone).
     public static func sqlite(path: String, migrateTo version: Int = StoreSchema.latestVersion) throws -> RecordStore {
         let s = RecordStore(connection: try SQLiteConnection(path: path), location: path)
-        try s.migrate(to: version)
+        if version > 0 { try s.migrate(to: version) }
         return s
     }
 
-    /// Connects to PostgreSQL (`postgres://user@host:port/db` or any libpq connection string).
+    /// Connects to PostgreSQL (`postgres://user@host:port/db` or any libpq connection string) and
+    /// migrates it to `version` (0: leave the schema alone).
     public static func postgres(url: String, migrateTo version: Int = StoreSchema.latestVersion) throws -> RecordStore {
         let s = RecordStore(connection: try PostgresConnection(url: url), location: Self.redact(url))
-        try s.migrate(to: version)
+        if version > 0 { try s.migrate(to: version) }
         return s
     }
 

@@ -1,0 +1,229 @@
+import Foundation
+import Testing
+import NianbaoEncode
+import NianbaoNormalize
+@testable import NianbaoStore
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The golden records of Snapshots/, as a loader sees them.
+func goldenRecords() throws -> [LoadableRecord] {
+    let (records, problems) = RecordReader.read([packageRoot.appendingPathComponent("Snapshots").path])
+    #expect(problems.isEmpty, "\(problems)")
+    return records
+}
+
+func tempPath(_ name: String) -> String {
+    NSTemporaryDirectory() + "nianbao-\(name)-\(UUID().uuidString)"
+}
+
+/// The same record with one cell changed (a new content digest for the same id).
+func edited(_ r: LoadableRecord, cell: String, to value: Int) throws -> LoadableRecord {
+    func set(_ v: JSONValue, _ path: ArraySlice<String>) -> JSONValue {
+        guard let head = path.first, case .object(var o) = v else { return .int(value) }
+        o[head] = set(o[head] ?? .null, path.dropFirst())
+        return .object(o)
+    }
+    return try LoadableRecord(record: set(r.record, ArraySlice(cell.split(separator: ".").map(String.init))))
+}
+
+/// Every cell of every version, as text keyed by report/version/table/row/column, values normalised.
+func cellMap(_ store: RecordStore) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for row in try store.select("SELECT report_id, version, table_name, row_path, column_name, value, status, raw, rule FROM cells") {
+        let key = row[0..<5].map { $0 ?? "∅" }.joined(separator: "|")
+        let value = row[5].map { v -> String in
+            guard let d = Double(v) else { return v }
+            return d == d.rounded() ? String(Int(d)) : String(format: "%.4f", d)
+        } ?? "null"
+        out[key] = [value, row[6] ?? "∅", row[7] ?? "∅", row[8] ?? "∅"].joined(separator: "|")
+    }
+    return out
+}
+
+@Suite struct SQLiteStoreTests {
+    @Test func loadReloadAndNewVersionsKeepHistory() throws {
+        let records = try goldenRecords()
+        #expect(records.count >= 15)
+        let store = try RecordStore.sqlite(path: tempPath("load") + ".sqlite")
+        #expect(try store.schemaVersion() == StoreSchema.latestVersion)
+        #expect(try store.load(records) == LoadSummary(inserted: records.count))
+        let counts = try store.rowCounts()
+        #expect(counts["reports"] == records.count)
+        let cellsPerRecord = records.map { RecordRows($0).cells.count }.reduce(0, +)
+        #expect(counts["cells"] == cellsPerRecord)
+        #expect(counts["checks"] == records.map { $0.record[path: "quality.checks"]?.arrayValue?.count ?? 0 }.reduce(0, +))
+
+        // Reloading is a no-op.
+        let before = try cellMap(store)
+        #expect(try store.load(records) == LoadSummary(unchanged: records.count))
+        #expect(try store.rowCounts() == counts)
+        #expect(try cellMap(store) == before)
+
+        // One report changed: exactly that report gets a second version; the first stays queryable.
+        let target = try #require(records.first { $0.record[path: "report.agency"]?.stringValue == "平潭综合实验区" })
+        let changed = try edited(target, cell: "tables.applications.new_received.natural_person", to: 152)
+        #expect(try store.load(records.map { $0.id == target.id ? changed : $0 }) == LoadSummary(updated: 1, unchanged: records.count - 1))
+        let versions = try store.select("SELECT version, is_current FROM reports WHERE report_id = '\(target.id)' ORDER BY version")
+        #expect(versions == [["1", "0"], ["2", "1"]])
+        #expect(try store.select("SELECT COUNT(*) FROM reports WHERE is_current = 1") == [["\(records.count)"]])
+        let wide = try store.select("SELECT \"new_received.natural_person\" FROM report_cells_wide WHERE report_id = '\(target.id)'")
+        #expect(wide == [["152"]])
+        let old = try store.select("SELECT value FROM cells WHERE report_id = '\(target.id)' AND version = 1 AND row_path = 'new_received' AND column_name = 'natural_person'")
+        #expect(old == [["151"]])
+        let after = try cellMap(store)
+        #expect(after.count == before.count + RecordRows(changed).cells.count)
+    }
+
+    @Test func aFailedLoadLeavesTheDatabaseAsItWas() throws {
+        let records = try goldenRecords()
+        let store = try RecordStore.sqlite(path: tempPath("fail") + ".sqlite")
+        _ = try store.load(records.prefix(3))
+        let counts = try store.rowCounts()
+        #expect(throws: StoreError.self) { try store.load(records, failAfter: 9) }
+        #expect(try store.rowCounts() == counts)
+        // and the store is still usable
+        #expect(try store.load(records).inserted == records.count - 3)
+    }
+
+    @Test func anOlderDatabaseUpgradesInPlace() throws {
+        let path = tempPath("migrate") + ".sqlite"
+        let records = try goldenRecords()
+        do {
+            let v1 = try RecordStore.sqlite(path: path, migrateTo: 1)
+            #expect(try v1.schemaVersion() == 1)
+            #expect(try v1.load(records).inserted == records.count)
+            #expect(throws: StoreError.self) { try v1.select("SELECT COUNT(*) FROM report_cells_wide") }
+        }
+        let v2 = try RecordStore.sqlite(path: path)
+        #expect(try v2.schemaVersion() == 2)
+        #expect(try v2.select("SELECT COUNT(*) FROM report_cells_wide") == [["\(records.count)"]])
+        #expect(try v2.load(records) == LoadSummary(unchanged: records.count))
+        // migration 2 enforces one current version per report
+        #expect(try v2.load([try edited(records[0], cell: "tables.review_litigation.review.upheld", to: 9)]) == LoadSummary(updated: 1))
+        #expect(throws: StoreError.self) { try v2.select("UPDATE reports SET is_current = 1") }
+    }
+
+    @Test func recordsRoundTripThroughTheParserByteForByte() throws {
+        for dir in try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("Snapshots").path) {
+            let url = packageRoot.appendingPathComponent("Snapshots/\(dir)/expected.json")
+            guard let data = try? Data(contentsOf: url) else { continue }
+            #expect(CanonicalJSON.encode(try JSONParser.parse([UInt8](data))) == [UInt8](data), "\(dir)")
+        }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array("{\"a\": 1,}".utf8)) }
+    }
+
+    @Test func badRecordsAreReportedAndTheRestLoad() throws {
+        let dir = tempPath("records")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let good = try goldenRecords().prefix(2).map { String(decoding: $0.bytes, as: UTF8.self) }.joined()
+        try (good + "{\"not\": \"a record\"}\nnot json\n").write(toFile: dir + "/batch.ndjson", atomically: true, encoding: .utf8)
+        let (records, problems) = RecordReader.read([dir])
+        #expect(records.count == 2)
+        #expect(problems.map(\.origin) == [dir + "/batch.ndjson:3", dir + "/batch.ndjson:4"])
+    }
+}
+
+@Suite struct CSVTests {
+    @Test func theWideCSVReadsBackWithPythonsCSVModuleAndPandas() throws {
+        let records = try goldenRecords()
+        let path = tempPath("wide") + ".csv"
+        let session = try SinkSession(.csv(path))
+        for r in records { try session.add(r) }
+        _ = try session.finish()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+        let script = """
+        import csv, sys, pandas
+        path, n = sys.argv[1], int(sys.argv[2])
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == n, (len(rows), n)
+        assert len({r["report_id"] for r in rows}) == n
+        agencies = {r["agency"] for r in rows}
+        assert "平潭综合实验区" in agencies and "临港经济开发区" in agencies, agencies
+        pt = next(r for r in rows if r["agency"] == "平潭综合实验区")
+        assert pt["new_received.total"] == "154" and pt["fees.amount_wan_yuan"] == "4166.2416", pt["fees.amount_wan_yuan"]
+        df = pandas.read_csv(path, encoding="utf-8-sig")
+        assert df.shape[0] == n and df["report_id"].is_unique
+        assert df.loc[df["agency"] == "临港经济开发区", "new_received.natural_person"].tolist() == [16, 16]
+        assert list(df.columns[:3]) == ["report_id", "version", "url"]
+        print("ok", df.shape)
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, path, String(Set(records.map(\.id)).count)]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "python csv/pandas check failed (needs pandas: pip install pandas):\n\(out)")
+    }
+}
+
+/// The PostgreSQL server the test script started (scripts/pg-test-server.sh).
+let postgresURL = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
+
+@Suite struct PostgresStoreTests {
+    /// A fresh database on the test server.
+    func freshDatabase() throws -> String {
+        let base = try #require(postgresURL)
+        let admin = try RecordStore.postgres(url: base, migrateTo: 0)
+        let name = "nianbao_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        _ = try admin.select("CREATE DATABASE \(name)")
+        return String(base[..<base.lastIndex(of: "/")!]) + "/" + name
+    }
+
+    @Test func theTestScriptProvidesAServerInCI() {
+        if ProcessInfo.processInfo.environment["CI"] == "true" { #expect(postgresURL != nil) }
+    }
+
+    @Test(.enabled(if: postgresURL != nil))
+    func sameRowsAndValuesAsSQLite() throws {
+        let records = try goldenRecords()
+        let pg = try RecordStore.postgres(url: try freshDatabase())
+        let lite = try RecordStore.sqlite(path: tempPath("cmp") + ".sqlite")
+        #expect(try pg.load(records) == LoadSummary(inserted: records.count))
+        _ = try lite.load(records)
+        #expect(try pg.rowCounts() == lite.rowCounts())
+        let a = try cellMap(pg), b = try cellMap(lite)
+        #expect(a.count == b.count && a.count > 3000)
+        let differing = a.keys.filter { a[$0] != b[$0] }.sorted()
+        #expect(differing.isEmpty, "\(differing.prefix(5).map { "\($0): pg \(a[$0]!) sqlite \(b[$0] ?? "absent")" })")
+        let wideColumns = RecordStore.wideColumnNames.map { "\"\($0)\"" }.joined(separator: ", ")
+        let pgWide = try pg.select("SELECT \(wideColumns) FROM report_cells_wide ORDER BY report_id")
+        #expect(pgWide.count == Set(records.map(\.id)).count)
+        #expect(pgWide.first?.count == RecordStore.wideColumnNames.count)
+    }
+
+    @Test(.enabled(if: postgresURL != nil))
+    func reloadIsANoOpAndAChangeMakesOneNewVersion() throws {
+        let records = try goldenRecords()
+        let pg = try RecordStore.postgres(url: try freshDatabase())
+        _ = try pg.load(records)
+        let counts = try pg.rowCounts()
+        #expect(try pg.load(records) == LoadSummary(unchanged: records.count))
+        #expect(try pg.rowCounts() == counts)
+        let target = records[0]
+        let changed = try edited(target, cell: "tables.review_litigation.review.upheld", to: 7)
+        #expect(try pg.load([changed]) == LoadSummary(updated: 1))
+        #expect(try pg.select("SELECT version, is_current FROM reports WHERE report_id = '\(target.id)' ORDER BY version") == [["1", "0"], ["2", "1"]])
+        #expect(try pg.select("SELECT \"review.upheld\" FROM report_cells_wide WHERE report_id = '\(target.id)'") == [["7"]])
+    }
+
+    @Test(.enabled(if: postgresURL != nil))
+    func aFailedLoadRollsBackAndOldDatabasesUpgrade() throws {
+        let records = try goldenRecords()
+        let url = try freshDatabase()
+        let v1 = try RecordStore.postgres(url: url, migrateTo: 1)
+        _ = try v1.load(records.prefix(4))
+        let counts = try v1.rowCounts()
+        #expect(throws: StoreError.self) { try v1.load(records, failAfter: 10) }
+        #expect(try v1.rowCounts() == counts)
+        let v2 = try RecordStore.postgres(url: url)
+        #expect(try v2.schemaVersion() == 2)
+        #expect(try v2.select("SELECT COUNT(*) FROM report_cells_wide") == [["4"]])
+    }
+}
