@@ -53,6 +53,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Reference timings for scripts/bench.sh (libxml2 SAX/DOM baselines, in-process normalize).
+        .executableTarget(name: "nianbao-bench", dependencies: ["NianbaoPipeline", "NianbaoExtract", "NianbaoDecode"]),
         .testTarget(name: "NianbaoDecodeTests", dependencies: ["NianbaoDecode"]),
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),

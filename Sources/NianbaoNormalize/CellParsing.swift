@@ -75,6 +75,20 @@ public enum CellToken: Sendable, Equatable {
 public enum CellParser {
     /// Reads a cell's text as a value token, or nil when it is not a value (a label, a header).
     public static func parse(_ text: String) -> CellToken? {
+        // Fast paths: plain digits, and text that starts with a character no value can start with.
+        var plain = 0
+        var allDigits = !text.isEmpty && text.utf8.count <= 18
+        if allDigits {
+            for b in text.utf8 {
+                guard b >= 0x30 && b <= 0x39 else { allDigits = false; break }
+                plain = plain * 10 + Int(b - 0x30)
+            }
+            if allDigits { return .number(DecimalNumber(plain), raw: text, conversions: [], unit: nil) }
+        }
+        if let first = text.unicodeScalars.first, first.value >= 0x4E00, first.value <= 0x9FFF,
+           first != "增", first != "减", first != "无", first != "零" {
+            return nil
+        }
         let trimmed = TextWhitespaceFold.trim(text)
         if trimmed.isEmpty { return .blank }
         var s = Array(trimmed.unicodeScalars)

@@ -6,25 +6,40 @@
 /// removes all whitespace, so `商业\n企业`, `商 业 企` + `业` and `本年新 制作数量` all compare equal.
 public enum LabelText {
     /// Compatibility-folded, simplified text with whitespace kept.
-    public static func fold(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
-            out.append(foldScalar(u))
-        }
-        let folded = String(out)
-        return folded.contains("(") ? stripPinyinGlosses(folded) : folded
-    }
+    public static func fold(_ s: String) -> String { folded(s, dropSpace: false) }
 
     /// Folded text with every whitespace character removed: the key labels are matched on.
-    public static func matchKey(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
+    public static func matchKey(_ s: String) -> String { folded(s, dropSpace: true) }
+
+    static func folded(_ s: String, dropSpace: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        var changed = false
+        var hasParen = false
         for u in s.unicodeScalars {
             let f = foldScalar(u)
-            if f == " " || f == "\t" || f == "\n" || f == "\r" || f.value == 0xA0 || f.value == 0x200B || f.value == 0xFEFF { continue }
-            out.append(f)
+            if dropSpace {
+                switch f.value {
+                case 0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x200B, 0xFEFF: changed = true; continue
+                default: break
+                }
+            }
+            if f != u { changed = true }
+            let v = f.value
+            if v < 0x80 {
+                if v == 0x28 { hasParen = true }
+                out.append(UInt8(v))
+            } else if v < 0x800 {
+                out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F)))
+            } else if v < 0x10000 {
+                out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+            } else {
+                out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+            }
         }
-        let folded = String(out)
-        return folded.contains("(") ? stripPinyinGlosses(folded) : folded
+        let r = changed ? String(decoding: out, as: UTF8.self) : s
+        return hasParen ? stripPinyinGlosses(r) : r
     }
 
     @inline(__always)
@@ -40,7 +55,10 @@ public enum LabelText {
         case 0x00A6: return "|"
         default: break
         }
-        if v >= 0x4E00 && v <= 0x9FFF, let s = traditionalToSimplified[v] { return Unicode.Scalar(s)! }
+        if v >= 0x4E00 && v <= 0x9FFF {
+            let s = simplifiedTable[Int(v - 0x4E00)]
+            if s != 0 { return Unicode.Scalar(s)! }
+        }
         return u
     }
 
@@ -72,6 +90,13 @@ public enum LabelText {
         return "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü".unicodeScalars.contains(u)
     }
 
+    /// ``traditionalToSimplified`` as a flat table over U+4E00…U+9FFF (0 = unchanged), for speed.
+    static let simplifiedTable: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 0x9FFF - 0x4E00 + 1)
+        for (k, v) in traditionalToSimplified where k >= 0x4E00 && k <= 0x9FFF { t[Int(k - 0x4E00)] = v }
+        return t
+    }()
+
     /// Traditional → simplified for the characters of report labels, headings and dates.
     static let traditionalToSimplified: [UInt32: UInt32] = {
         let pairs = "問问條条項项數数規规範范許许處处罰罚強强製制發发廢废現现費费額额單单萬万請请結结轉转辦办開开資资機机構构務务業业總总計计與与護护權权屬属於于國国穩稳內内過过執执詢询關关沒没補补確确訪访舉举報报訴诉複复復复議议訟讼審审維维糾纠經经體体況况動动統统態态據据實实驗验區区縣县鎮镇鄉乡門门會会員员題题進进為为稱称號号產产類类稅税錄录繳缴納纳應应當当無无編编載载網网時时從从間间聯联繫系電电話话郵邮圖图書书館馆該该級级務务導导節节決决務务紀纪違违隱隐險险穩稳維维論论樣样達达準准備备證证擔担責责專专門门並并錯错誤误覆复嚴严範范歷历讓让記记這这個个們们來来對对說说種种後后將将於于點点級级錶表表表據据項项費费處处額额數数"
@@ -89,8 +114,7 @@ public enum LabelText {
         var best: (position: Int, id: String)?
         for c in candidates {
             for k in c.keys {
-                guard let range = key.firstRange(of: k) else { continue }
-                let pos = key.distance(from: key.startIndex, to: range.lowerBound)
+                guard let pos = key.utf8Offset(of: k) else { continue }
                 if best == nil || pos < best!.position { best = (pos, c.id) }
             }
         }
@@ -99,24 +123,32 @@ public enum LabelText {
 
     /// Removes a leading list number: `一、`, `(三)`, `1.`, `1、`, `(1)`, `第一,` …
     public static func stripNumbering(_ key: String) -> String {
-        var s = Substring(key)
+        let u = Array(key.unicodeScalars)
+        var i = 0
         var changed = true
         while changed {
             changed = false
-            if let f = s.first, f == "(" {
-                if let close = s.firstIndex(of: ")"), s.distance(from: s.startIndex, to: close) <= 4 {
-                    let inner = s[s.index(after: s.startIndex)..<close]
-                    if inner.allSatisfy({ isNumeral($0) }) && !inner.isEmpty { s = s[s.index(after: close)...]; changed = true; continue }
-                }
+            if i < u.count, u[i] == "(", let close = u[i...].firstIndex(of: ")"), close - i <= 4, close > i + 1,
+               u[(i + 1)..<close].allSatisfy(isNumeralScalar) {
+                i = close + 1
+                changed = true
+                continue
             }
-            var j = s.startIndex
-            while j < s.endIndex, isNumeral(s[j]) { j = s.index(after: j) }
-            if j > s.startIndex, j < s.endIndex, "、.,．:".contains(s[j]) {
-                s = s[s.index(after: j)...]
+            var j = i
+            while j < u.count, isNumeralScalar(u[j]) { j += 1 }
+            if j > i, j < u.count, "、.,．:".unicodeScalars.contains(u[j]) {
+                i = j + 1
                 changed = true
             }
         }
-        return String(s)
+        if i == 0 { return key }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: u[i...])
+        return String(out)
+    }
+
+    static func isNumeralScalar(_ u: Unicode.Scalar) -> Bool {
+        (u.value >= 0x30 && u.value <= 0x39) || "一二三四五六七八九十".unicodeScalars.contains(u)
     }
 
     static func isNumeral(_ c: Character) -> Bool {

@@ -127,8 +127,8 @@ struct NormalizeState {
         var inlineTitle: String?
         for i in 0..<min(firstHeading, segments.count) {
             guard let l = line(i) else { continue }
-            let startsWithLabel = PageText.metadataLabels.contains { LabelText.fold(l).hasPrefix($0.label) }
-            if startsWithLabel { continue }
+            let folded = LabelText.fold(l)
+            if PageText.metadataLabels.contains(where: { folded.utf8HasPrefix($0.label) }) { continue }
             if PageText.isTitle(l), PageText.titleYear(l) != nil {
                 titleIndex = i
                 break
@@ -152,11 +152,11 @@ struct NormalizeState {
         let furnitureEnd = anchor ?? min(firstHeading, 60)
 
         // Template and report check.
-        var allKeys = ""
+        var allKeys = ByteText()
         for seg in segments {
             switch seg {
-            case .line(let l): allKeys += LabelText.matchKey(l) + "\u{1}"
-            case .table(let g): for r in g.rows { for c in r where !c.isSpanCopy { allKeys += LabelText.matchKey(c.text) + "\u{1}" } }
+            case .line(let l): allKeys.append(LabelText.matchKey(l))
+            case .table(let g): for r in g.rows { for c in r where !c.isSpanCopy { allKeys.append(LabelText.matchKey(c.text)) } }
             }
         }
         let m2019 = ReportTemplate.markers2019.filter { allKeys.contains($0) }.count
@@ -207,7 +207,7 @@ struct NormalizeState {
         // Period (统计期限), year, issued.
         var period: (ParsedDate?, ParsedDate?) = (nil, nil)
         for seg in segments {
-            guard case .line(let l) = seg else { continue }
+            guard case .line(let l) = seg, l.utf8Contains("统计") || l.utf8Contains("統計") else { continue }
             let f = LabelText.fold(l)
             guard let r = ["统计期限", "统计时限", "统计期间", "统计时间", "统计区间", "数据统计"].lazy.compactMap({ f.firstRange(of: $0) }).first else { continue }
             let exprs = DateReader.dateExpressions(in: String(f[r.upperBound...]))
@@ -429,18 +429,25 @@ struct NormalizeState {
     }
 
     func proseApplicationsCount(_ prose: String) -> Int? {
-        let f = LabelText.fold(prose)
-        for marker in ["收到", "受理"] {
-            var search = f[...]
-            while let r = search.firstRange(of: marker) {
-                let window = search[r.upperBound...].prefix(40)
-                if let a = window.firstRange(of: "申请") {
-                    let after = window[a.upperBound...].drop(while: { $0 == " " || $0 == "共" })
-                    let digits = after.prefix(while: { $0.isASCII && $0.isNumber })
-                    let rest = after.dropFirst(digits.count).drop(while: { $0 == " " })
-                    if !digits.isEmpty, rest.first == "件", let n = Int(digits) { return n }
-                }
-                search = search[r.upperBound...]
+        guard prose.utf8Contains("申请") else { return nil }
+        let f = Array(LabelText.fold(prose).unicodeScalars)
+        let apply: [Unicode.Scalar] = ["申", "请"]
+        for marker in [["收", "到"], ["受", "理"]] as [[Unicode.Scalar]] {
+            var i = 0
+            while i + 1 < f.count {
+                defer { i += 1 }
+                guard f[i] == marker[0], f[i + 1] == marker[1] else { continue }
+                // "申请" within the next 40 characters, then an optional 共 and the number before 件.
+                var j = i + 2
+                let end = min(f.count - 1, i + 42)
+                while j < end, !(f[j] == apply[0] && f[j + 1] == apply[1]) { j += 1 }
+                guard j < end else { continue }
+                var k = j + 2
+                while k < f.count, f[k] == " " || f[k] == "共" { k += 1 }
+                var n = 0, digits = 0
+                while k < f.count, f[k].value >= 0x30, f[k].value <= 0x39, digits < 9 { n = n * 10 + Int(f[k].value - 0x30); digits += 1; k += 1 }
+                while k < f.count, f[k] == " " { k += 1 }
+                if digits > 0, k < f.count, f[k] == "件" { return n }
             }
         }
         return nil

@@ -34,29 +34,39 @@ enum PageText {
     static let numerals: Set<Character> = ["一", "二", "三", "四", "五", "六", "七"]
 
     /// If `line` is a section heading, which one. Never on a bare `四、` (B16): only known heading texts.
-    static func heading(_ line: String) -> SectionKind? {
-        let key = LabelText.matchKey(line)
-        guard key.count <= 48 else { return nil }
+    static func heading(_ line: String) -> SectionKind? { heading(key: LabelText.matchKey(line)) }
+
+    /// ``heading(_:)`` on a line's precomputed ``LabelText/matchKey(_:)``.
+    static func heading(key: String) -> SectionKind? {
+        let scalars = key.unicodeScalars.count
+        guard scalars >= 2, scalars <= 48 else { return nil }
         // Section numbers are 一、…六、; (一) marks a sub-heading inside a section, never a section.
-        if key.first == "(" { return nil }
+        if key.utf8.first == UInt8(ascii: "(") { return nil }
+        // Every heading text ends in one of these.
+        guard headingTails.contains(where: { key.utf8Contains($0) }) else { return nil }
         var core = LabelText.stripNumbering(key)
-        let numbered = core.count < key.count
+        let numbered = core.utf8.count < key.utf8.count
         // "2023年政务公开总体情况"
-        if let nian = core.firstIndex(of: "年"), core.distance(from: core.startIndex, to: nian) == 4, core.prefix(4).allSatisfy(\.isNumber) {
-            let rest = String(core[core.index(after: nian)...])
-            if rest.hasSuffix("总体情况") { core = "总体情况" }
+        let cu = Array(core.unicodeScalars)
+        if cu.count > 5, cu[4] == "年", cu[0..<4].allSatisfy({ $0.value >= 0x30 && $0.value <= 0x39 }), core.hasSuffix("总体情况") {
+            core = "总体情况"
         }
+        let coreCount = core.unicodeScalars.count
         for kind in SectionKind.allCases {
-            for p in kind.headingPrefixes where core.hasPrefix(p) {
+            for p in kind.headingPrefixes where core.utf8HasPrefix(p) {
+                let pCount = p.unicodeScalars.count
                 // Short generic headings must be the whole line, or numbered.
-                if p.count <= 4 && !numbered && core != p { continue }
-                if kind == .reviewLitigation && !(core.contains("复议") || core.contains("诉讼")) { continue }
-                if core.count > p.count + 12 && !numbered { continue }
+                if pCount <= 4 && !numbered && coreCount != pCount { continue }
+                if kind == .reviewLitigation && !(core.utf8Contains("复议") || core.utf8Contains("诉讼")) { continue }
+                if coreCount > pCount + 12 && !numbered { continue }
                 return kind
             }
         }
         return nil
     }
+
+    /// Substrings one of which every section heading contains (a cheap pre-check).
+    static let headingTails = ["情况", "概述", "事项", "措施", "问题", "改进"]
 
     /// Splits lines that hold numbered headings together with other text (B18: headings inline,
     /// a whole report on one line): every heading becomes a line of its own.
@@ -64,7 +74,8 @@ enum PageText {
         var out: [Segment] = []
         out.reserveCapacity(segments.count)
         for seg in segments {
-            guard case .line(let line) = seg, line.unicodeScalars.count > 12, line.unicodeScalars.contains(where: { $0 == "、" }) else {
+            guard case .line(let line) = seg, line.utf8.count > 36, line.utf8Contains("、"),
+                  headingTails.contains(where: { line.utf8Contains($0) }) || line.utf8Contains("情況") || line.utf8Contains("問題") else {
                 out.append(seg)
                 continue
             }
@@ -131,6 +142,7 @@ enum PageText {
 
     /// A title at the start of a longer line (`XX2021年政府信息公开工作年度报告 本报告…`), if any.
     static func titlePrefix(_ line: String) -> String? {
+        guard line.utf8Contains("报告") || line.utf8Contains("年报") || line.utf8Contains("報告") else { return nil }
         let f = LabelText.fold(line)
         for end in ["年度报告", "工作报告", "年报"] {
             guard let r = f.firstRange(of: end) else { continue }
@@ -212,6 +224,8 @@ enum PageText {
         var pendingLabel: (String, String)?
         for fragment in fragments {
             let text = LabelText.fold(fragment)
+            // Most furniture (menus, links) holds no label at all: skip it cheaply.
+            if pendingLabel == nil, !metadataLabels.contains(where: { text.utf8Contains($0.label) }) { continue }
             let chars = Array(text)
             var hits: [(start: Int, end: Int, label: String, key: String)] = []
             var i = 0
@@ -276,6 +290,7 @@ enum PageText {
 
     /// Items of a breadcrumb line (`当前位置: 首页 > A > B`).
     static func breadcrumb(_ line: String) -> [String]? {
+        guard line.utf8Contains("位置") else { return nil }
         let f = LabelText.fold(line)
         let markers = ["当前位置", "您的位置", "您现在的位置", "所在位置", "当前的位置"]
         guard let m = markers.first(where: { f.contains($0) }), let r = f.firstRange(of: m) else { return nil }
@@ -290,7 +305,7 @@ enum PageText {
     /// Contact details from the report text (`请与…联系`, 地址, 电话, 邮箱).
     static func contact(_ lines: [String]) -> (org: String?, address: String?, phone: String?, email: String?) {
         var org: String?, address: String?, phone: String?, email: String?
-        for line in lines where line.contains("联系") || line.contains("电话") || line.contains("地址") || line.contains("邮箱") || line.contains("@") {
+        for line in lines where line.utf8Contains("联系") || line.utf8Contains("电话") || line.utf8Contains("地址") || line.utf8Contains("邮箱") || line.utf8Contains("@") {
             let f = LabelText.fold(line)
             if org == nil, let r = f.firstRange(of: "请与") {
                 let tail = f[r.upperBound...]

@@ -1,0 +1,43 @@
+// nianbao-bench: in-process reference timings for scripts/bench.sh.
+//
+//   nianbao-bench sax DIR        libxml2 SAX parse with empty handlers (the ceiling)
+//   nianbao-bench dom DIR        libxml2 DOM parse + free
+//   nianbao-bench normalize DIR  nianbao's whole pipeline in this process, one thread
+//
+// Each mode reads every *.html file of DIR into memory first, runs the work ROUNDS times (env
+// NIANBAO_BENCH_ROUNDS, default 3) and prints the best round as pages/s and MB/s.
+import Foundation
+import NianbaoDecode
+import NianbaoExtract
+import NianbaoPipeline
+
+let args = CommandLine.arguments
+guard args.count == 3, ["sax", "dom", "normalize"].contains(args[1]) else {
+    FileHandle.standardError.write(Data("usage: nianbao-bench sax|dom|normalize DIR\n".utf8))
+    exit(64)
+}
+let mode = args[1], dir = args[2]
+let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".html") }.sorted()
+let pages: [(String, [UInt8])] = names.map { ($0, [UInt8](FileManager.default.contents(atPath: dir + "/" + $0) ?? Data())) }
+let bytes = pages.reduce(0) { $0 + $1.1.count }
+let declared: [String?] = pages.map { CharsetDecoder.metaCharset($0.1).flatMap(CharsetDecoder.canonicalName).map { $0 == "gb18030" ? "GB18030" : $0.uppercased() } }
+let rounds = Int(ProcessInfo.processInfo.environment["NIANBAO_BENCH_ROUNDS"] ?? "3") ?? 3
+Pipeline.initialize()
+var best = Double.infinity
+var failures = 0
+for _ in 0..<rounds {
+    let start = DispatchTime.now().uptimeNanoseconds
+    failures = 0
+    for (i, page) in pages.enumerated() {
+        switch mode {
+        case "sax": LibXML2Baselines.saxEmptyHandlers(page.1, encoding: declared[i])
+        case "dom": LibXML2Baselines.domParseAndFree(page.1, encoding: declared[i])
+        default:
+            do { _ = try Pipeline.normalize(bytes: page.1, name: page.0) } catch { failures += 1 }
+        }
+    }
+    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+let label = ["sax": "libxml2 SAX, empty handlers", "dom": "libxml2 DOM parse+free", "normalize": "nianbao normalize in-process, 1 thread"][mode]!
+print(String(format: "%@: %.1f pages/s %.1f MB/s (%d pages, best of %d: %.3f s%@)", label, Double(pages.count) / best,
+             Double(bytes) / 1_048_576 / best, pages.count, rounds, best, failures > 0 ? ", \(failures) failed" : ""))
