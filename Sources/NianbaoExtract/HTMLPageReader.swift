@@ -98,31 +98,46 @@ private func lowercasedName(_ name: UnsafePointer<xmlChar>) -> String {
 }
 
 /// A flow of text lines and tables under construction (the page body or one table cell).
+///
+/// Text arrives as UTF-8 bytes; spacing (ASCII whitespace, NBSP, ideographic and other Unicode
+/// spaces) is collapsed to one ASCII space at the byte level, and a line becomes a String only
+/// when it is complete.
 final class FlowContainer {
     var segments: [Segment] = []
-    var line = String.UnicodeScalarView()
-    var lineHasText = false
+    var line: [UInt8] = []
+    var pendingSpace = false
 
     func append(_ buf: UnsafeBufferPointer<xmlChar>) {
-        // UTF-8 in; decoding per call is safe because libxml2 never splits a character.
-        let s = String(decoding: buf, as: UTF8.self)
-        for u in s.unicodeScalars {
-            if TextWhitespace.isSpace(u) {
-                if lineHasText, line.last != " " { line.append(" ") }
-            } else {
-                line.append(u)
-                lineHasText = true
+        var i = 0
+        let n = buf.count
+        while i < n {
+            let b = buf[i]
+            var spaceLength = 0
+            switch b {
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: spaceLength = 1
+            case 0xC2 where i + 1 < n && buf[i + 1] == 0xA0: spaceLength = 2  // U+00A0
+            case 0xE3 where i + 2 < n && buf[i + 1] == 0x80 && buf[i + 2] == 0x80: spaceLength = 3  // U+3000
+            case 0xE2 where i + 2 < n && buf[i + 1] == 0x80 && (buf[i + 2] == 0x82 || buf[i + 2] == 0x83 || buf[i + 2] == 0x89 || buf[i + 2] == 0x8B):
+                spaceLength = 3  // U+2002, U+2003, U+2009, U+200B
+            case 0xEF where i + 2 < n && buf[i + 1] == 0xBB && buf[i + 2] == 0xBF: spaceLength = 3  // U+FEFF
+            default: break
             }
+            if spaceLength > 0 {
+                if !line.isEmpty { pendingSpace = true }
+                i += spaceLength
+                continue
+            }
+            if pendingSpace { line.append(0x20); pendingSpace = false }
+            line.append(b)
+            i += 1
         }
     }
 
     func breakLine() {
-        guard lineHasText else { return }
-        var s = line
-        while s.last == " " { s.removeLast() }
-        segments.append(.line(String(s)))
+        pendingSpace = false
+        guard !line.isEmpty else { return }
+        segments.append(.line(String(decoding: line, as: UTF8.self)))
         line.removeAll(keepingCapacity: true)
-        lineHasText = false
     }
 
     func appendSegments(_ more: [Segment]) {

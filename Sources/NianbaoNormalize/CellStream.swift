@@ -231,9 +231,10 @@ struct RowAligner {
             var joined = cell.key
             var consumed = 1
             var m = cell.key.isEmpty ? nil : match(cell.key, group, seen)
-            if m == nil {
+            // Split labels (B9) are short fragments: only those are joined with what follows.
+            if m == nil, cell.key.unicodeScalars.count <= 8 {
                 var j = i + 1
-                while j < stream.count, stream[j].token == nil, consumed < 12, joined.count < 80 {
+                while j < stream.count, stream[j].token == nil, consumed < 12, joined.unicodeScalars.count < 60 {
                     joined += stream[j].key
                     consumed += 1
                     if let mm = match(joined, group, seen) { m = mm; break }
