@@ -2,6 +2,7 @@
 //
 //   nianbao-bench sax DIR        libxml2 SAX parse with empty handlers (the ceiling)
 //   nianbao-bench dom DIR        libxml2 DOM parse + free
+//   nianbao-bench extract DIR    nianbao's decode + SAX extraction into the page model only
 //   nianbao-bench normalize DIR  nianbao's whole pipeline in this process, one thread
 //
 // Each mode reads every *.html file of DIR into memory first, runs the work ROUNDS times (env
@@ -12,8 +13,8 @@ import NianbaoExtract
 import NianbaoPipeline
 
 let args = CommandLine.arguments
-guard args.count == 3, ["sax", "dom", "normalize"].contains(args[1]) else {
-    FileHandle.standardError.write(Data("usage: nianbao-bench sax|dom|normalize DIR\n".utf8))
+guard args.count == 3, ["sax", "dom", "extract", "normalize"].contains(args[1]) else {
+    FileHandle.standardError.write(Data("usage: nianbao-bench sax|dom|extract|normalize DIR\n".utf8))
     exit(64)
 }
 let mode = args[1], dir = args[2]
@@ -32,12 +33,14 @@ for _ in 0..<rounds {
         switch mode {
         case "sax": LibXML2Baselines.saxEmptyHandlers(page.1, encoding: declared[i])
         case "dom": LibXML2Baselines.domParseAndFree(page.1, encoding: declared[i])
+        case "extract":
+            if let text = try? CharsetDecoder.decode(page.1).text { _ = HTMLPageReader.read(text) } else { failures += 1 }
         default:
             do { _ = try Pipeline.normalize(bytes: page.1, name: page.0) } catch { failures += 1 }
         }
     }
     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
 }
-let label = ["sax": "libxml2 SAX, empty handlers", "dom": "libxml2 DOM parse+free", "normalize": "nianbao normalize in-process, 1 thread"][mode]!
+let label = ["sax": "libxml2 SAX, empty handlers", "dom": "libxml2 DOM parse+free", "extract": "nianbao decode + extract (page model)", "normalize": "nianbao normalize in-process, 1 thread"][mode]!
 print(String(format: "%@: %.1f pages/s %.1f MB/s (%d pages, best of %d: %.3f s%@)", label, Double(pages.count) / best,
              Double(bytes) / 1_048_576 / best, pages.count, rounds, best, failures > 0 ? ", \(failures) failed" : ""))
