@@ -38,12 +38,12 @@ public enum HTMLPageReader {
         sax.startElement = { ctx, name, atts in
             guard let ctx, let name else { return }
             let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
-            b.start(lowercasedName(name), atts)
+            b.start(TagKind.of(name), atts)
         }
         sax.endElement = { ctx, name in
             guard let ctx, let name else { return }
             let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
-            b.end(lowercasedName(name))
+            b.end(TagKind.of(name))
         }
         sax.characters = { ctx, ch, len in
             guard let ctx, let ch, len > 0 else { return }
@@ -90,6 +90,47 @@ public enum HTMLPageReader {
     }
 }
 
+/// What an element means to the page model, classified from its name without making a String.
+enum TagKind {
+    case skipped, block, title, meta, table, row, cell, other
+
+    static let byName: [UInt64: TagKind] = {
+        var t: [UInt64: TagKind] = [:]
+        for n in ["script", "style", "noscript", "template", "select", "textarea", "iframe", "object", "svg", "math"] { t[key(n)] = .skipped }
+        for n in ["p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
+                  "header", "footer", "nav", "aside", "main", "blockquote", "pre", "form", "hr", "center", "address", "figure",
+                  "figcaption", "fieldset", "legend", "caption", "body", "html", "option", "button", "label"] { t[key(n)] = .block }
+        t[key("title")] = .title
+        t[key("meta")] = .meta
+        t[key("table")] = .table
+        t[key("tr")] = .row
+        t[key("td")] = .cell
+        t[key("th")] = .cell
+        return t
+    }()
+
+    /// Up to 8 lowercased ASCII bytes packed into an integer (longer names never match a known tag).
+    static func key(_ s: String) -> UInt64 {
+        var k: UInt64 = 0
+        for (i, b) in s.utf8.enumerated() where i < 8 { k |= UInt64(b) << (8 * UInt64(i)) }
+        return k
+    }
+
+    static func of(_ name: UnsafePointer<xmlChar>) -> TagKind {
+        var k: UInt64 = 0
+        var i = 0
+        while true {
+            var b = name[i]
+            if b == 0 { break }
+            if i == 8 { return .other }
+            if b >= 65 && b <= 90 { b |= 0x20 }
+            k |= UInt64(b) << (8 * UInt64(i))
+            i += 1
+        }
+        return byName[k] ?? .other
+    }
+}
+
 @inline(__always)
 private func lowercasedName(_ name: UnsafePointer<xmlChar>) -> String {
     var s = String(cString: name)
@@ -108,6 +149,14 @@ final class FlowContainer {
     var pendingSpace = false
 
     func append(_ buf: UnsafeBufferPointer<xmlChar>) {
+        // Work on locals: class properties touched per byte would pay dynamic exclusivity checks.
+        var line = self.line
+        self.line = []
+        var pendingSpace = self.pendingSpace
+        defer {
+            self.line = line
+            self.pendingSpace = pendingSpace
+        }
         var i = 0
         let n = buf.count
         while i < n {
@@ -202,12 +251,6 @@ final class PageBuilder {
 
     init(limits: HTMLReaderLimits) { self.limits = limits }
 
-    static let skipped: Set<String> = ["script", "style", "noscript", "template", "select", "textarea", "iframe", "object", "svg", "math"]
-    static let blocks: Set<String> = ["p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
-                                      "section", "article", "header", "footer", "nav", "aside", "main", "blockquote", "pre",
-                                      "form", "hr", "center", "address", "figure", "figcaption", "fieldset", "legend",
-                                      "caption", "body", "html", "option", "button", "label"]
-
     var currentFlow: FlowContainer {
         if let t = tables.last, let c = t.currentCell { return c.flow }
         return tables.isEmpty ? body : bodyForTableWithoutCell()
@@ -219,16 +262,16 @@ final class PageBuilder {
         return body
     }
 
-    func start(_ name: String, _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    func start(_ kind: TagKind, _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
         if skipDepth > 0 {
-            if Self.skipped.contains(name) { skipDepth += 1 }
+            if kind == .skipped { skipDepth += 1 }
             return
         }
-        if Self.skipped.contains(name) { skipDepth = 1; return }
-        switch name {
-        case "title":
+        if kind == .skipped { skipDepth = 1; return }
+        switch kind {
+        case .title:
             inTitle = true
-        case "meta":
+        case .meta:
             var n: String?, content: String?, prop: String?
             forEachAttribute(atts) { k, v in
                 switch k {
@@ -239,7 +282,7 @@ final class PageBuilder {
                 }
             }
             if let key = n ?? prop, let content, meta[key] == nil { meta[key] = TextWhitespace.collapse(content) }
-        case "table":
+        case .table:
             if tables.count >= limits.maxTableDepth || ignoredTableDepth > 0 {
                 ignoredTableDepth += 1
                 currentFlow.breakLine()
@@ -248,11 +291,11 @@ final class PageBuilder {
             currentFlow.breakLine()
             if let parent = tables.last { parent.hasNestedTable = true }
             tables.append(TableBuilder())
-        case "tr":
+        case .row:
             guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
             t.closeRow()
             t.currentRow = []
-        case "td", "th":
+        case .cell:
             guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
             t.closeCell()
             var colspan = 1, rowspan = 1
@@ -261,20 +304,22 @@ final class PageBuilder {
                 if k == "rowspan" { rowspan = Self.span(v, cap: limits.maxRowspan) }
             }
             t.currentCell = CellBuilder(colspan: colspan, rowspan: rowspan)
-        default:
-            if Self.blocks.contains(name) { currentFlow.breakLine() }
+        case .block:
+            currentFlow.breakLine()
+        case .skipped, .other:
+            break
         }
     }
 
-    func end(_ name: String) {
+    func end(_ kind: TagKind) {
         if skipDepth > 0 {
-            if Self.skipped.contains(name) { skipDepth -= 1 }
+            if kind == .skipped { skipDepth -= 1 }
             return
         }
-        switch name {
-        case "title":
+        switch kind {
+        case .title:
             inTitle = false
-        case "table":
+        case .table:
             if ignoredTableDepth > 0 { ignoredTableDepth -= 1; currentFlow.breakLine(); return }
             guard let t = tables.popLast() else { return }
             t.closeRow()
@@ -291,14 +336,16 @@ final class PageBuilder {
                 for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
                 target.appendSegments(flowed)
             }
-        case "tr":
+        case .row:
             guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
             t.closeRow()
-        case "td", "th":
+        case .cell:
             guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
             t.closeCell()
-        default:
-            if Self.blocks.contains(name) { currentFlow.breakLine() }
+        case .block:
+            currentFlow.breakLine()
+        case .meta, .skipped, .other:
+            break
         }
     }
 
