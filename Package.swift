@@ -19,6 +19,8 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // C shim: zlib (gzip members of WARC files, Content-Encoding).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // C shims: SQLite (embedded default store) and libpq (PostgreSQL).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -30,6 +32,11 @@ let package = Package(
         .target(name: "NianbaoNormalize", dependencies: ["NianbaoExtract"]),
         // Stage: Report -> canonical JSON bytes.
         .target(name: "NianbaoEncode", dependencies: ["NianbaoNormalize"]),
+        // Stage: archive. WARC 1.1 records in per-record gzip members: writer, reader, digests, HTTP payloads.
+        .target(
+            name: "NianbaoArchive",
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Sinks: records -> SQLite, PostgreSQL, NDJSON, CSV (relational schema, migrations, bulk loads).
         .target(
             name: "NianbaoStore",
@@ -42,7 +49,7 @@ let package = Package(
         .target(
             name: "NianbaoPipeline",
             dependencies: [
-                "NianbaoDecode", "NianbaoExtract", "NianbaoNormalize", "NianbaoEncode",
+                "NianbaoDecode", "NianbaoExtract", "NianbaoNormalize", "NianbaoEncode", "NianbaoArchive",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -60,7 +67,8 @@ let package = Package(
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),
         .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoPipeline"]),
-        .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "nianbao", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive"]),
+        .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "NianbaoArchive", "nianbao", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,7 @@ import NianbaoDecode
 import NianbaoEncode
 import NianbaoExtract
 import NianbaoNormalize
+import NianbaoArchive
 
 /// Which reader an input goes through.
 public enum FormatChoice: String, Sendable, CaseIterable {
@@ -165,6 +166,83 @@ public enum AtomicFile {
             let err = String(cString: strerror(errno))
             unlink(tmp)
             throw PipelineError.unreadable("cannot rename into \(path): \(err)")
+        }
+    }
+}
+
+/// One page to normalize: a file, or the payload of a WARC record.
+public enum PageSource: Sendable {
+    /// A file (with its sidecar, if any).
+    case file(String)
+    /// A response or resource record of a WARC file.
+    case warcRecord(label: String, payload: [UInt8], sidecar: Sidecar, capture: WARCCapture)
+
+    /// How errors name this source.
+    public var label: String {
+        switch self {
+        case .file(let p): return p
+        case .warcRecord(let l, _, _, _): return l
+        }
+    }
+}
+
+/// Where a record came from in a WARC file (`source.capture`).
+public struct WARCCapture: Sendable, Equatable {
+    /// File name of the WARC (no directory: records never carry machine paths).
+    public var warc: String
+    /// Byte offset of the record's gzip member.
+    public var offset: Int
+}
+
+extension Pipeline {
+    /// Largest decoded payload accepted from a WARC record.
+    public static let maxPayloadBytes = 64 << 20
+
+    /// Normalizes one page source.
+    public static func normalize(_ source: PageSource, format: FormatChoice = .auto, url: String? = nil) throws -> NormalizedRecord {
+        switch source {
+        case .file(let path):
+            return try normalize(path: path, format: format, url: url)
+        case .warcRecord(let label, let payload, let sidecar, let capture):
+            return try normalize(bytes: payload, name: label, format: format, sidecar: sidecar, url: nil,
+                                 capture: (warc: capture.warc, offset: capture.offset))
+        }
+    }
+
+    /// True for a file name nianbao reads as a WARC file.
+    public static func isWARC(_ path: String) -> Bool {
+        let l = path.lowercased()
+        return l.hasSuffix(".warc") || l.hasSuffix(".warc.gz")
+    }
+
+    /// Calls `body` for every page of a WARC file: 2xx `response` records (payload decoded from its
+    /// Content-Encoding) and `resource` records. Records that are not pages are skipped; a record
+    /// whose payload cannot be decoded is reported through `problem`.
+    public static func forEachPage(inWARC path: String, problem: (String, String) -> Void, _ body: (PageSource) throws -> Void) throws {
+        let name = (path as NSString).lastPathComponent
+        try WARCReader.forEach(path: path) { offset, record in
+            let label = "\(path)@\(offset)"
+            let uri = record["WARC-Target-URI"]
+            let date = record["WARC-Date"]
+            switch record.type {
+            case "response"?:
+                guard record["Content-Type"]?.lowercased().hasPrefix("application/http") ?? false,
+                      let http = HTTPResponse.parse(record.block), (200..<300).contains(http.status) else { return }
+                let payload: [UInt8]
+                do { payload = try http.decodedBody(limit: maxPayloadBytes) } catch {
+                    problem(label, "\(error)")
+                    return
+                }
+                try body(.warcRecord(label: label, payload: payload,
+                                     sidecar: Sidecar(url: uri, retrievedAt: date, contentType: http.header("Content-Type")),
+                                     capture: WARCCapture(warc: name, offset: offset)))
+            case "resource"?:
+                try body(.warcRecord(label: label, payload: record.block,
+                                     sidecar: Sidecar(url: uri, retrievedAt: date, contentType: record["Content-Type"]),
+                                     capture: WARCCapture(warc: name, offset: offset)))
+            default:
+                return
+            }
         }
     }
 }

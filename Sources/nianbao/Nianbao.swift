@@ -22,7 +22,9 @@ struct Normalize: ParsableCommand {
         abstract: "Turn report pages (HTML or flattened text) into canonical JSON records.",
         discussion: """
         Each input is a file or a directory (read recursively for page files: .html .htm .shtml .xhtml \
-        .jsp .asp .aspx .php .txt .text; other files are left out). A file may \
+        .jsp .asp .aspx .php .txt .text, and WARC files .warc .warc.gz; other files are left out). \
+        A WARC file gives one record per 2xx response or resource record, with source.capture \
+        pointing back at it. A file may \
         carry its source URL, retrieval time and HTTP Content-Type in a sidecar <file>.meta.json: \
         {"url": "...", "retrieved_at": "2024-01-22T08:00:00Z", "content_type": "text/html; charset=gbk"}.
 
@@ -34,7 +36,7 @@ struct Normalize: ParsableCommand {
         """
     )
 
-    @Argument(help: "Report pages: files or directories.")
+    @Argument(help: "Report pages: files, directories, or WARC files (.warc, .warc.gz).")
     var inputs: [String]
 
     @Option(help: "Write one <id>.json per report into this directory instead of NDJSON on stdout.")
@@ -94,15 +96,13 @@ struct Normalize: ParsableCommand {
         var records = 0, checksFailing = 0
         var cellCounts: [String: Int] = [:]
         let batchSize = max(1, jobs * 16)
-        var start = 0
         let stdout = FileHandle.standardOutput
-        while start < files.count {
-            let batch = Array(files[start..<min(files.count, start + batchSize)])
-            start += batch.count
+        let url = self.url
+
+        func process(_ batch: [PageSource]) throws {
             let results = ResultBox(count: batch.count)
-            let url = self.url
             if jobs == 1 {
-                for (i, f) in batch.enumerated() { results.set(i, Result { try Pipeline.normalize(path: f, format: choice, url: url) }) }
+                for (i, f) in batch.enumerated() { results.set(i, Result { try Pipeline.normalize(f, format: choice, url: url) }) }
             } else {
                 let queue = DispatchQueue(label: "nianbao.normalize", attributes: .concurrent)
                 let group = DispatchGroup()
@@ -110,7 +110,7 @@ struct Normalize: ParsableCommand {
                 for (i, f) in batch.enumerated() {
                     semaphore.wait()
                     queue.async(group: group) {
-                        results.set(i, Result { try Pipeline.normalize(path: f, format: choice, url: url) })
+                        results.set(i, Result { try Pipeline.normalize(f, format: choice, url: url) })
                         semaphore.signal()
                     }
                 }
@@ -125,7 +125,7 @@ struct Normalize: ParsableCommand {
                     cellCounts.merge(stats.cells, uniquingKeysWith: +)
                     if let out {
                         do { try AtomicFile.write(r.bytes, to: out + "/" + r.id + ".json") } catch {
-                            report("\(f): \(error)")
+                            report("\(f.label): \(error)")
                             failed += 1
                             records -= 1
                         }
@@ -140,13 +140,35 @@ struct Normalize: ParsableCommand {
                         }
                     }
                 case .failure(let e):
-                    report("\(f): \(e)")
+                    report("\(f.label): \(e)")
                     failed += 1
                 case nil:
                     break
                 }
             }
         }
+
+        // Pages go through in batches, in input order; WARC files are expanded record by record.
+        var batch: [PageSource] = []
+        for f in files {
+            if Pipeline.isWARC(f) {
+                do {
+                    try Pipeline.forEachPage(inWARC: f, problem: { label, why in report("\(label): \(why)"); failed += 1 }) { page in
+                        batch.append(page)
+                        if batch.count >= batchSize { try process(batch); batch = [] }
+                    }
+                } catch let e as ExitCode {
+                    throw e
+                } catch {
+                    report("\(f): \(error)")
+                    failed += 1
+                }
+            } else {
+                batch.append(.file(f))
+            }
+            if batch.count >= batchSize { try process(batch); batch = [] }
+        }
+        if !batch.isEmpty { try process(batch) }
         let c = { (k: String) in cellCounts[k, default: 0] }
         let summary = "nianbao: \(records) records, \(checksFailing) checks failing, cells: \(c("inferred")) inferred, "
             + "\(c("blank_as_zero")) blank as zero, \(c("placed")) placed, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "
@@ -177,7 +199,7 @@ struct Normalize: ParsableCommand {
     }
 
     /// Extensions of page files picked up when a directory is given (files named explicitly are always read).
-    static let pageExtensions: Set<String> = ["html", "htm", "shtml", "xhtml", "jsp", "asp", "aspx", "php", "txt", "text"]
+    static let pageExtensions: Set<String> = ["html", "htm", "shtml", "xhtml", "jsp", "asp", "aspx", "php", "txt", "text", "warc"]
 
     /// Page files under a directory, sorted; hidden files, sidecars and other files are left out.
     static func listInputs(in dir: String) -> [String] {
@@ -185,7 +207,8 @@ struct Normalize: ParsableCommand {
         var out: [String] = []
         while let rel = e.nextObject() as? String {
             let name = (rel as NSString).lastPathComponent
-            if name.hasPrefix(".") || !pageExtensions.contains((name as NSString).pathExtension.lowercased()) { continue }
+            if name.hasPrefix(".") { continue }
+            if !pageExtensions.contains((name as NSString).pathExtension.lowercased()) && !Pipeline.isWARC(name) { continue }
             var isDir: ObjCBool = false
             let full = dir + "/" + rel
             if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { out.append(full) }

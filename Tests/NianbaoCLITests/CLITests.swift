@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import NianbaoPipeline
 import Crypto
+import NianbaoArchive
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -166,5 +167,45 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(r.status == 1)
         #expect(r.stderr.contains("nianbao: error: /nonexistent/page.html: no such file or directory"))
         #expect(r.stdout.split(separator: 0x0A).count == 1)
+    }
+}
+
+@Suite struct WARCInputTests {
+    @Test func normalizeReadsWARCFilesAndPointsBackAtTheRecords() throws {
+        let dir = try tempDir("warc")
+        let path = dir + "/crawl-00001.warc.gz"
+        let page = [UInt8](try Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/pingtan-2025-html/input.html")))
+        let text = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
+        let w = try WARCWriter(path: path, info: [("software", "nianbao test")], date: "2026-03-13T01:02:03Z")
+        func response(_ uri: String, _ status: String, _ headers: [String], _ body: [UInt8]) -> WARCRecord {
+            let block = Array(("HTTP/1.1 \(status)\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n").utf8) + body
+            return WARCRecord(fields: [("WARC-Type", "response"), ("WARC-Date", "2026-03-13T01:02:03Z"), ("WARC-Target-URI", uri),
+                                       ("WARC-Record-ID", WARCWriter.recordID([uri])), ("Content-Type", "application/http;msgtype=response"),
+                                       ("WARC-Payload-Digest", WARCDigest.sha1(body)), ("WARC-Block-Digest", WARCDigest.sha1(block))].map { (name: $0.0, value: $0.1) },
+                              block: block)
+        }
+        let url = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202603/t20260313_105587.htm"
+        let offset = try w.write(response(url, "200 OK", ["Content-Type: text/html; charset=utf-8", "Content-Encoding: gzip"], Gzip.compress(page)))
+        try w.write(response("https://www.pingtan.gov.cn/404", "404 Not Found", ["Content-Type: text/html"], Array("<p>not found</p>".utf8)))
+        try w.write(WARCRecord(fields: [("WARC-Type", "resource"), ("WARC-Target-URI", "https://www.jiangyin.gov.cn/doc/2024/01/22/1203496.shtml"),
+                                        ("WARC-Date", "2024-02-01T00:00:00Z"), ("Content-Type", "text/plain; charset=utf-8")].map { (name: $0.0, value: $0.1) },
+                               block: text))
+        let r = try run(["normalize", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: 0x0A)
+        #expect(lines.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0])) as! [String: Any]
+        let source = first["source"] as! [String: Any]
+        #expect(source["url"] as? String == url)
+        #expect(source["retrieved_at"] as? String == "2026-03-13T01:02:03Z")
+        let capture = source["capture"] as! [String: Any]
+        #expect(capture["warc"] as? String == "crawl-00001.warc.gz")
+        #expect(capture["offset"] as? Int == offset)
+        // The same tables as the page normalized from its file.
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/pingtan-2025-html/expected.json"))) as! [String: Any]
+        #expect(NSDictionary(dictionary: first["tables"] as! [String: Any]).isEqual(to: golden["tables"] as! [String: Any]))
+        let second = try JSONSerialization.jsonObject(with: Data(lines[1])) as! [String: Any]
+        #expect((second["source"] as! [String: Any])["input_format"] as? String == "text")
+        #expect(((second["report"] as! [String: Any])["agency"] as? String) == "临港经济开发区")
     }
 }
