@@ -19,6 +19,9 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // C shims: libcurl (fetching) and brotli (Content-Encoding: br).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
         // C shim: zlib (gzip members of WARC files, Content-Encoding).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // C shims: SQLite (embedded default store) and libpq (PostgreSQL).
@@ -35,7 +38,13 @@ let package = Package(
         // Stage: archive. WARC 1.1 records in per-record gzip members: writer, reader, digests, HTTP payloads.
         .target(
             name: "NianbaoArchive",
-            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZlib", "CBrotli", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Stage: fetch. libcurl client, robots.txt, politeness, discovery, harvest state and runs.
+        .target(
+            name: "NianbaoFetch",
+            dependencies: ["CCurl", "CSQLite", "NianbaoArchive", "NianbaoExtract", "NianbaoDecode",
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Sinks: records -> SQLite, PostgreSQL, NDJSON, CSV (relational schema, migrations, bulk loads).
         .target(
@@ -68,6 +77,7 @@ let package = Package(
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),
         .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoPipeline"]),
         .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive"]),
+        .testTarget(name: "NianbaoFetchTests", dependencies: ["NianbaoFetch", "NianbaoArchive"]),
         .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "NianbaoArchive", "nianbao", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,7 +4,7 @@
 # Python (tests only): jsonschema (records against schema/report.schema.json), pandas (reading the wide CSV).
 set -euo pipefail
 need=()
-for pkg in libxml2-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev pkg-config; do
+for pkg in libxml2-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

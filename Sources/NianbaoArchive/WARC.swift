@@ -286,12 +286,31 @@ public struct HTTPResponse: Sendable {
         return out
     }
 
-    /// The body with its `Content-Encoding` (gzip, deflate) removed, capped at `limit` bytes.
+    /// The body with its `Content-Encoding` (gzip, deflate, br) removed, capped at `limit` bytes.
     public func decodedBody(limit: Int) throws -> [UInt8] {
-        switch header("Content-Encoding")?.lowercased() {
-        case "gzip"?, "x-gzip"?, "deflate"?: return try Gzip.decompressAll(body, limit: limit)
-        case nil, "identity"?, ""?: return body
-        case let other?: throw CompressionError.corrupt("unsupported Content-Encoding \(other)")
+        try ContentCoding.decode(body, encoding: header("Content-Encoding"), limit: limit)
+    }
+}
+
+/// HTTP content codings decoded by nianbao itself (libcurl's decoding is off, so that captures
+/// keep the bytes the server sent).
+public enum ContentCoding {
+    /// The `Accept-Encoding` nianbao sends.
+    public static let acceptEncoding = "gzip, deflate, br"
+
+    /// Removes `encoding` (a Content-Encoding value, possibly a list) from `body`, capped at `limit`.
+    public static func decode(_ body: [UInt8], encoding: String?, limit: Int) throws -> [UInt8] {
+        var data = body
+        let codings = (encoding ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for coding in codings.reversed() {
+            switch coding {
+            case "gzip", "x-gzip", "deflate": data = try Gzip.decompressAll(data, limit: limit)
+            case "br": data = try Brotli.decompress(data, limit: limit)
+            case "", "identity": continue
+            default: throw CompressionError.corrupt("unsupported Content-Encoding \(coding)")
+            }
         }
+        if data.count > limit { throw CompressionError.tooLarge(limit: limit) }
+        return data
     }
 }

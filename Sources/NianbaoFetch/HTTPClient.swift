@@ -1,0 +1,245 @@
+import CCurl
+import Foundation
+
+/// Settings of the HTTP client. Every default is documented in the README's harvest section.
+public struct HTTPClientConfig: Sendable {
+    /// The User-Agent: tool, version and a contact URL.
+    public var userAgent = "nianbao/0.1.0 (+https://github.com/nianbao/nianbao; government report harvester)"
+    /// Seconds to establish a connection.
+    public var connectTimeout = 10
+    /// Seconds for a whole request.
+    public var totalTimeout = 60
+    /// A transfer slower than `lowSpeedBytes` per second for `lowSpeedSeconds` is aborted (slow drip).
+    public var lowSpeedBytes = 100
+    /// See ``lowSpeedBytes``.
+    public var lowSpeedSeconds = 20
+    /// Largest response body accepted, as sent (before content decoding).
+    public var maxBodyBytes = 20 << 20
+    /// Proxy URL (`http://host:port`); nil uses the usual environment variables (`http_proxy`, `https_proxy`, `no_proxy`).
+    public var proxy: String?
+    /// Connect to private, loopback and link-local addresses (tests use the loopback fixture site).
+    public var allowPrivate = false
+    /// Fixed name resolutions `host:port:address` (like curl's `--resolve`); also used to pin the
+    /// address that was checked against the private ranges.
+    public var resolve: [String] = []
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Why a request gave no HTTP response.
+public enum FetchFailure: String, Error, Sendable, Equatable {
+    case timeout, resolve, connect, reset, tls, tooLarge = "too_large", refusedAddress = "refused_address"
+    case badURL = "bad_url", protocolNotAllowed = "protocol_not_allowed", other
+}
+
+/// One HTTP exchange as it happened on the wire (no redirect followed, nothing decoded).
+public struct HTTPExchange: Sendable {
+    /// The URL requested.
+    public var url: String
+    /// The request header bytes exactly as sent.
+    public var requestHead: [UInt8]
+    /// The response status line and headers exactly as received (CRLF line ends, blank line included).
+    public var responseHead: [UInt8]
+    /// The response body as received (content coding still applied).
+    public var body: [UInt8]
+    /// Status code.
+    public var status: Int
+    /// The IP address connected to.
+    public var remoteIP: String?
+    /// Milliseconds: connect, first byte, total.
+    public var timings: (connect: Int, firstByte: Int, total: Int)
+
+    /// Parsed response headers.
+    public var headers: [(name: String, value: String)] {
+        HTTPResponse.parse(responseHead + body)?.headers ?? []
+    }
+
+    /// The first value of a response header (case-insensitive).
+    public func header(_ name: String) -> String? {
+        let n = name.lowercased()
+        for line in String(decoding: responseHead, as: UTF8.self).components(separatedBy: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].lowercased() == n { return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
+    }
+}
+
+import NianbaoArchive
+
+/// A blocking HTTP/1.1 and HTTP/2 client on libcurl. One client per thread.
+///
+/// libcurl's content decoding is off (nianbao sends `Accept-Encoding` itself and keeps the bytes as
+/// sent), redirects are not followed (the caller follows them, checking each hop), only http and
+/// https are allowed, TLS peers are verified, and the address connected to is checked against the
+/// private ranges before the request is made.
+public final class HTTPClient {
+    /// The configuration.
+    public let config: HTTPClientConfig
+    private let handle: UnsafeMutableRawPointer
+
+    /// Call once before clients are made on several threads.
+    public static func globalInit() { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }
+
+    /// libcurl's version.
+    public static var curlVersion: String { String(cString: nianbao_curl_version()) }
+
+    /// Creates a client.
+    public init(config: HTTPClientConfig = HTTPClientConfig()) {
+        self.config = config
+        handle = curl_easy_init()!
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Performs one GET. `headers` are extra request headers (`If-None-Match: …`).
+    public func get(_ url: String, headers: [String] = []) -> Result<HTTPExchange, FetchFailure> {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host else { return .failure(.badURL) }
+        guard scheme == "http" || scheme == "https" else { return .failure(.protocolNotAllowed) }
+        let port = parsed.port ?? (scheme == "https" ? 443 : 80)
+        // Resolve and check the address, then pin it so libcurl connects to exactly that one.
+        var pins = config.resolve
+        let fixed = config.resolve.first { $0.lowercased().hasPrefix("\(host.lowercased()):\(port):") }.map { String($0.split(separator: ":", maxSplits: 2)[2]) }
+        let address: String
+        if let f = fixed { address = f } else {
+            guard let a = AddressCheck.resolve(host: host, port: port) else { return .failure(.resolve) }
+            address = a
+            pins.append("\(host):\(port):\(a)")
+        }
+        if !config.allowPrivate && AddressCheck.isPrivate(address) { return .failure(.refusedAddress) }
+
+        curl_easy_reset(handle)
+        let box = TransferBox(limit: config.maxBodyBytes)
+        let unmanaged = Unmanaged.passRetained(box)
+        defer { unmanaged.release() }
+        var lists: [UnsafeMutablePointer<curl_slist>?] = []
+        defer { lists.forEach { curl_slist_free_all($0) } }
+        func slist(_ items: [String]) -> UnsafeMutablePointer<curl_slist>? {
+            var l: UnsafeMutablePointer<curl_slist>?
+            for i in items { l = curl_slist_append(l, i) }
+            lists.append(l)
+            return l
+        }
+        _ = nianbao_curl_setopt_string(handle, CURLOPT_URL, url)
+        _ = nianbao_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = nianbao_curl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_MAXREDIRS, 0)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, config.connectTimeout)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_TIMEOUT, config.totalTimeout)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, config.lowSpeedBytes)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, config.lowSpeedSeconds)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = nianbao_curl_setopt_string(handle, CURLOPT_USERAGENT, config.userAgent)
+        if let proxy = config.proxy { _ = nianbao_curl_setopt_string(handle, CURLOPT_PROXY, proxy) }
+        _ = nianbao_curl_setopt_slist(handle, CURLOPT_RESOLVE, slist(pins))
+        _ = nianbao_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, slist(["Accept-Encoding: \(ContentCoding.acceptEncoding)",
+                                                                          "Accept: text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"] + headers))
+        _ = nianbao_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
+        _ = nianbao_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque())
+        _ = nianbao_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, unmanaged.toOpaque())
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_VERBOSE, 1)  // needed for the debug callback (request bytes)
+        _ = nianbao_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION) { ptr, size, n, ctx in
+            let box = Unmanaged<TransferBox>.fromOpaque(ctx!).takeUnretainedValue()
+            let count = size * n
+            if box.body.count + count > box.limit { box.overLimit = true; return 0 }
+            ptr.map { box.body.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: count)) }
+            return count
+        }
+        _ = nianbao_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION) { ptr, size, n, ctx in
+            let box = Unmanaged<TransferBox>.fromOpaque(ctx!).takeUnretainedValue()
+            let count = size * n
+            guard let ptr else { return count }
+            let line = UnsafeRawBufferPointer(start: ptr, count: count)
+            if line.starts(with: Array("HTTP/".utf8)) { box.head.removeAll() }  // a new response (after 100 Continue)
+            box.head.append(contentsOf: line)
+            return count
+        }
+        _ = nianbao_curl_setopt_debug_cb(handle) { _, type, data, size, ctx in
+            guard type == CURLINFO_HEADER_OUT, let data, let ctx else { return 0 }
+            let box = Unmanaged<TransferBox>.fromOpaque(ctx).takeUnretainedValue()
+            box.request.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }
+        let rc = curl_easy_perform(handle)
+        if box.overLimit { return .failure(.tooLarge) }
+        guard rc == CURLE_OK else { return .failure(Self.failure(rc)) }
+        var status = 0
+        _ = nianbao_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var ip: UnsafeMutablePointer<CChar>?
+        _ = nianbao_curl_getinfo_string(handle, CURLINFO_PRIMARY_IP, &ip)
+        var connect: curl_off_t = 0, first: curl_off_t = 0, total: curl_off_t = 0
+        _ = nianbao_curl_getinfo_off(handle, CURLINFO_CONNECT_TIME_T, &connect)
+        _ = nianbao_curl_getinfo_off(handle, CURLINFO_STARTTRANSFER_TIME_T, &first)
+        _ = nianbao_curl_getinfo_off(handle, CURLINFO_TOTAL_TIME_T, &total)
+        return .success(HTTPExchange(url: url, requestHead: box.request, responseHead: box.head, body: box.body, status: status,
+                                     remoteIP: ip.map { String(cString: $0) },
+                                     timings: (Int(connect / 1000), Int(first / 1000), Int(total / 1000))))
+    }
+
+    static func failure(_ rc: CURLcode) -> FetchFailure {
+        switch rc {
+        case CURLE_OPERATION_TIMEDOUT: return .timeout
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .resolve
+        case CURLE_COULDNT_CONNECT: return .connect
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM: return .reset
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE: return .tls
+        case CURLE_UNSUPPORTED_PROTOCOL: return .protocolNotAllowed
+        case CURLE_URL_MALFORMAT: return .badURL
+        default: return .other
+        }
+    }
+}
+
+/// Buffers of one transfer, filled by libcurl's callbacks.
+final class TransferBox {
+    let limit: Int
+    var body: [UInt8] = []
+    var head: [UInt8] = []
+    var request: [UInt8] = []
+    var overLimit = false
+    init(limit: Int) { self.limit = limit }
+}
+
+/// Name resolution and the address ranges nianbao refuses by default.
+public enum AddressCheck {
+    /// The first address of `host` (IPv4 preferred), or nil.
+    public static func resolve(host: String, port: Int) -> String? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &res) == 0, let first = res else { return nil }
+        defer { freeaddrinfo(res) }
+        var candidates: [String] = []
+        var p: UnsafeMutablePointer<addrinfo>? = first
+        while let a = p {
+            var buf = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(a.pointee.ai_addr, a.pointee.ai_addrlen, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST) == 0 {
+                let end = buf.firstIndex(of: 0) ?? buf.count
+                candidates.append(String(decoding: buf[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            p = a.pointee.ai_next
+        }
+        return candidates.first { !$0.contains(":") } ?? candidates.first.map { "[\($0)]" }
+    }
+
+    /// True for loopback, private (RFC 1918, unique local), link-local, unspecified and CGNAT addresses.
+    public static func isPrivate(_ address: String) -> Bool {
+        let a = address.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if a.contains(":") {
+            return a == "::1" || a == "::" || a.hasPrefix("fe80:") || a.hasPrefix("fc") || a.hasPrefix("fd") || a.hasPrefix("::ffff:127.")
+                || a.hasPrefix("::ffff:10.") || a.hasPrefix("::ffff:192.168.")
+        }
+        let o = a.split(separator: ".").compactMap { Int($0) }
+        guard o.count == 4 else { return true }
+        switch (o[0], o[1]) {
+        case (127, _), (10, _), (0, _): return true
+        case (172, 16...31), (192, 168), (169, 254), (100, 64...127): return true
+        default: return false
+        }
+    }
+}
