@@ -43,14 +43,16 @@ let package = Package(
         // Stage: fetch. libcurl client, robots.txt, politeness, discovery, harvest state and runs.
         .target(
             name: "NianbaoFetch",
-            dependencies: ["CCurl", "CSQLite", "NianbaoArchive", "NianbaoExtract", "NianbaoDecode",
+            dependencies: ["CCurl", "NianbaoSQL", "NianbaoArchive", "NianbaoExtract", "NianbaoDecode",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The SQL connection protocol and SQLite, shared by the harvest state and the sinks.
+        .target(name: "NianbaoSQL", dependencies: ["CSQLite"]),
         // Sinks: records -> SQLite, PostgreSQL, NDJSON, CSV (relational schema, migrations, bulk loads).
         .target(
             name: "NianbaoStore",
             dependencies: [
-                "CSQLite", "CLibPQ", "NianbaoNormalize", "NianbaoEncode",
+                "NianbaoSQL", "CLibPQ", "NianbaoNormalize", "NianbaoEncode",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -75,7 +77,7 @@ let package = Package(
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),
-        .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoPipeline"]),
+        .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoSQL", "NianbaoPipeline"]),
         .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive"]),
         .testTarget(name: "NianbaoFetchTests", dependencies: ["NianbaoFetch", "NianbaoArchive"]),
         .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "NianbaoArchive", "nianbao", .product(name: "Crypto", package: "swift-crypto")]),

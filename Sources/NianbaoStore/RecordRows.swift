@@ -1,3 +1,4 @@
+import NianbaoSQL
 import Crypto
 import NianbaoEncode
 import NianbaoNormalize

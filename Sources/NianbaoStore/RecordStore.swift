@@ -1,3 +1,4 @@
+import NianbaoSQL
 import NianbaoNormalize
 
 /// What a load did.

@@ -1,3 +1,4 @@
+import NianbaoSQL
 import Foundation
 import NianbaoEncode
 import NianbaoNormalize

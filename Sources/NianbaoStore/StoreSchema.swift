@@ -1,17 +1,4 @@
-/// The SQL dialects nianbao loads into.
-public enum SQLDialect: Sendable {
-    case sqlite
-    case postgres
-}
-
-/// A value bound to a statement parameter.
-public enum SQLValue: Sendable, Equatable {
-    case null
-    case int(Int)
-    /// An exact decimal as text (`4166.2416`); SQLite stores it as REAL, PostgreSQL as NUMERIC.
-    case decimal(String)
-    case text(String)
-}
+import NianbaoSQL
 
 /// The relational schema, as numbered migrations. A database records the migrations it has applied
 /// in `nianbao_migrations`; opening it applies the missing ones in order, in one transaction each.

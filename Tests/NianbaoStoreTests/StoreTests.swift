@@ -3,6 +3,7 @@ import Testing
 import NianbaoEncode
 import NianbaoNormalize
 @testable import NianbaoStore
+import NianbaoSQL
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -93,7 +94,7 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
             let v1 = try RecordStore.sqlite(path: path, migrateTo: 1)
             #expect(try v1.schemaVersion() == 1)
             #expect(try v1.load(records).inserted == records.count)
-            #expect(throws: StoreError.self) { try v1.select("SELECT COUNT(*) FROM report_cells_wide") }
+            #expect(throws: SQLError.self) { try v1.select("SELECT COUNT(*) FROM report_cells_wide") }
         }
         let v2 = try RecordStore.sqlite(path: path)
         #expect(try v2.schemaVersion() == 2)
@@ -101,7 +102,7 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         #expect(try v2.load(records) == LoadSummary(unchanged: records.count))
         // migration 2 enforces one current version per report
         #expect(try v2.load([try edited(records[0], cell: "tables.review_litigation.review.upheld", to: 9)]) == LoadSummary(updated: 1))
-        #expect(throws: StoreError.self) { try v2.select("UPDATE reports SET is_current = 1") }
+        #expect(throws: SQLError.self) { try v2.select("UPDATE reports SET is_current = 1") }
     }
 
     @Test func recordsRoundTripThroughTheParserByteForByte() throws {
