@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "nianbao",
             dependencies: [
-                "NianbaoPipeline", "NianbaoStore",
+                "NianbaoPipeline", "NianbaoStore", "NianbaoFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -92,7 +92,7 @@ public enum HTMLPageReader {
 
 /// What an element means to the page model, classified from its name without making a String.
 enum TagKind {
-    case skipped, block, title, meta, table, row, cell, other
+    case skipped, block, title, meta, table, row, cell, anchor, other
 
     static let byName: [UInt64: TagKind] = {
         var t: [UInt64: TagKind] = [:]
@@ -106,6 +106,7 @@ enum TagKind {
         t[key("tr")] = .row
         t[key("td")] = .cell
         t[key("th")] = .cell
+        t[key("a")] = .anchor
         return t
     }()
 
@@ -271,6 +272,12 @@ final class PageBuilder {
         switch kind {
         case .title:
             inTitle = true
+        case .anchor:
+            var href: String?, title: String?
+            forEachAttribute(atts) { k, v in
+                if k == "href" { href = v } else if k == "title" { title = v }
+            }
+            if let href, !href.isEmpty { openLink = (href, title.map(TextWhitespace.collapse), []) }
         case .meta:
             var n: String?, content: String?, prop: String?
             forEachAttribute(atts) { k, v in
@@ -311,6 +318,10 @@ final class PageBuilder {
         }
     }
 
+    /// The `<a>` being read: href, title, text bytes.
+    var openLink: (href: String, title: String?, text: [UInt8])?
+    var links: [PageLink] = []
+
     func end(_ kind: TagKind) {
         if skipDepth > 0 {
             if kind == .skipped { skipDepth -= 1 }
@@ -344,6 +355,11 @@ final class PageBuilder {
             t.closeCell()
         case .block:
             currentFlow.breakLine()
+        case .anchor:
+            if let l = openLink {
+                links.append(PageLink(href: TextWhitespace.collapse(l.href), text: TextWhitespace.collapse(String(decoding: l.text, as: UTF8.self)), title: l.title))
+                openLink = nil
+            }
         case .meta, .skipped, .other:
             break
         }
@@ -355,6 +371,7 @@ final class PageBuilder {
             titleText += String(decoding: buf, as: UTF8.self)
             return
         }
+        if openLink != nil, openLink!.text.count < 4096 { openLink!.text.append(contentsOf: buf) }
         currentFlow.append(buf)
     }
 
@@ -373,7 +390,7 @@ final class PageBuilder {
         }
         body.breakLine()
         let title = TextWhitespace.collapse(titleText)
-        return PageModel(format: .html, htmlTitle: title.isEmpty ? nil : title, metaTags: meta, segments: body.segments)
+        return PageModel(format: .html, htmlTitle: title.isEmpty ? nil : title, metaTags: meta, segments: body.segments, links: links)
     }
 
     /// Parses a span attribute leniently (`2;`, ` 3 `, `2px`), clamped to 1...cap.

@@ -56,13 +56,33 @@ public struct PageModel: Sendable, Equatable {
     public var metaTags: [String: String]
     /// The page content in reading order.
     public var segments: [Segment]
+    /// The page's links (`<a href>`), in order, for discovery.
+    public var links: [PageLink]
 
     /// Creates a page model.
-    public init(format: InputFormat, htmlTitle: String? = nil, metaTags: [String: String] = [:], segments: [Segment]) {
+    public init(format: InputFormat, htmlTitle: String? = nil, metaTags: [String: String] = [:], segments: [Segment], links: [PageLink] = []) {
         self.format = format
         self.htmlTitle = htmlTitle
         self.metaTags = metaTags
         self.segments = segments
+        self.links = links
+    }
+}
+
+/// A link of a page: where it points and what it says.
+public struct PageLink: Sendable, Equatable {
+    /// The `href` as written (relative or absolute).
+    public var href: String
+    /// The anchor text, spacing collapsed.
+    public var text: String
+    /// The `title` attribute, if any.
+    public var title: String?
+
+    /// Creates a link.
+    public init(href: String, text: String, title: String? = nil) {
+        self.href = href
+        self.text = text
+        self.title = title
     }
 }
 

@@ -139,6 +139,9 @@ public struct PolitenessScheduler: Sendable {
         guard var s = hosts[task.host] else { return (nil, false) }
         s.inFlight = false
         inFlight -= 1
+        // Spacing also counts from the end of this request, so the server never sees two requests
+        // closer than the delay, whatever the connection set-up or response times.
+        s.nextAllowed = max(s.nextAllowed, now + s.delay)
         var retryAt: Double?
         var parkedNow = false
         switch outcome {

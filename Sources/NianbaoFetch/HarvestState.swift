@@ -1,0 +1,121 @@
+import Foundation
+import NianbaoSQL
+
+/// What the harvester remembers about one URL between runs.
+public struct URLState: Sendable, Equatable {
+    /// The URL.
+    public var url: String
+    /// `listing`, `report` or `robots`.
+    public var kind: String
+    /// Validators of the last capture.
+    public var etag: String?
+    /// See ``etag``.
+    public var lastModified: String?
+    /// `sha1:BASE32` of the last captured payload (as sent).
+    public var payloadDigest: String?
+    /// Last HTTP status (or 0 after a failure).
+    public var status: Int?
+    /// Where the last capture is: WARC file name and offset of its response record.
+    public var warc: String?
+    /// See ``warc``.
+    public var warcOffset: Int?
+    /// The record id normalizing the last capture gave.
+    public var reportID: String?
+}
+
+/// The harvest state in one SQLite file: per URL the validators, payload digest, last status and
+/// attempt, last capture and report id; and one row per run.
+public final class HarvestState {
+    let db: SQLiteConnection
+    /// The file.
+    public let path: String
+
+    /// Opens (creating) the state file.
+    public init(path: String) throws {
+        self.path = path
+        do { db = try SQLiteConnection(path: path) } catch { throw HarvestError.io("\(path): \(error)") }
+        try db.exec("""
+            CREATE TABLE IF NOT EXISTS urls (
+              url TEXT PRIMARY KEY, kind TEXT NOT NULL, etag TEXT, last_modified TEXT, payload_digest TEXT,
+              status INTEGER, attempts INTEGER NOT NULL DEFAULT 0, last_attempt TEXT, last_error TEXT,
+              warc TEXT, warc_offset INTEGER, report_id TEXT, first_seen TEXT, changed_at TEXT,
+              normalized INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS runs (
+              run_id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT, summary TEXT);
+            """)
+    }
+
+    /// The state of a URL, if it was ever seen.
+    public func get(_ url: String) throws -> URLState? {
+        let rows = try db.query("SELECT url, kind, etag, last_modified, payload_digest, status, warc, warc_offset, report_id FROM urls WHERE url = ?", [.text(url)])
+        guard let r = rows.first else { return nil }
+        return URLState(url: r[0]!, kind: r[1] ?? "report", etag: r[2], lastModified: r[3], payloadDigest: r[4],
+                        status: r[5].flatMap { Int($0) }, warc: r[6], warcOffset: r[7].flatMap { Int($0) }, reportID: r[8])
+    }
+
+    /// Records an attempt that gave no new capture (304, same payload, an error).
+    public func recordAttempt(_ url: String, kind: String, status: Int?, error: String?, at time: String) throws {
+        _ = try db.query("""
+            INSERT INTO urls (url, kind, status, attempts, last_attempt, last_error, first_seen) VALUES (?, ?, ?, 1, ?, ?, ?)
+            ON CONFLICT(url) DO UPDATE SET status = COALESCE(excluded.status, urls.status), attempts = urls.attempts + 1,
+              last_attempt = excluded.last_attempt, last_error = excluded.last_error
+            """, [.text(url), .text(kind), status.map { .int($0) } ?? .null, .text(time), error.map { .text($0) } ?? .null, .text(time)])
+    }
+
+    /// Records a new capture.
+    public func recordCapture(_ s: URLState, at time: String) throws {
+        _ = try db.query("""
+            INSERT INTO urls (url, kind, etag, last_modified, payload_digest, status, attempts, last_attempt, last_error, warc, warc_offset, report_id, first_seen, changed_at, normalized, captures)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL, ?, ?, ?, ?, ?, 0, 1)
+            ON CONFLICT(url) DO UPDATE SET kind = excluded.kind, etag = excluded.etag, last_modified = excluded.last_modified,
+              payload_digest = excluded.payload_digest, status = excluded.status, attempts = urls.attempts + 1,
+              last_attempt = excluded.last_attempt, last_error = NULL, warc = excluded.warc, warc_offset = excluded.warc_offset,
+              report_id = COALESCE(excluded.report_id, urls.report_id), changed_at = excluded.changed_at,
+              normalized = 0, captures = urls.captures + 1
+            """, [.text(s.url), .text(s.kind), s.etag.map { .text($0) } ?? .null, s.lastModified.map { .text($0) } ?? .null,
+                  s.payloadDigest.map { .text($0) } ?? .null, s.status.map { .int($0) } ?? .null, .text(time),
+                  s.warc.map { .text($0) } ?? .null, s.warcOffset.map { .int($0) } ?? .null, s.reportID.map { .text($0) } ?? .null,
+                  .text(time), .text(time)])
+    }
+
+    /// Sets the report id of a URL's current capture.
+    public func setReportID(_ url: String, _ id: String) throws {
+        _ = try db.query("UPDATE urls SET report_id = ? WHERE url = ?", [.text(id), .text(url)])
+    }
+
+    /// Notes that a capture was handed to normalization (whatever came of it).
+    public func markNormalized(_ url: String) throws {
+        _ = try db.query("UPDATE urls SET normalized = 1 WHERE url = ?", [.text(url)])
+    }
+
+    /// Report captures never handed to normalization: (url, warc, offset, had an earlier capture).
+    public func unnormalizedReports() throws -> [(String, String, Int, Bool)] {
+        try db.query("SELECT url, warc, warc_offset, captures FROM urls WHERE kind = 'report' AND warc IS NOT NULL AND normalized = 0", []).compactMap { r in
+            guard let u = r[0], let w = r[1], let o = r[2].flatMap({ Int($0) }) else { return nil }
+            return (u, w, o, (r[3].flatMap { Int($0) } ?? 1) > 1)
+        }
+    }
+
+    /// How many captures each URL has had (tests: "captured exactly once").
+    public func captureCounts() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for r in try db.query("SELECT url, captures FROM urls", []) { if let u = r[0] { out[u] = Int(r[1] ?? "0") ?? 0 } }
+        return out
+    }
+
+    /// Starts a run; returns its id.
+    public func beginRun(at time: String) throws -> Int {
+        _ = try db.query("INSERT INTO runs (started) VALUES (?)", [.text(time)])
+        return Int(try db.query("SELECT MAX(run_id) FROM runs", []).first?.first.flatMap { $0 } ?? "0") ?? 0
+    }
+
+    /// Ends a run with its summary.
+    public func endRun(_ id: Int, at time: String, summary: String) throws {
+        _ = try db.query("UPDATE runs SET finished = ?, summary = ? WHERE run_id = ?", [.text(time), .text(summary), .int(id)])
+    }
+
+    /// Number of URLs with a capture.
+    public func capturedCount() throws -> Int {
+        Int(try db.query("SELECT COUNT(*) FROM urls WHERE warc IS NOT NULL", []).first?.first.flatMap { $0 } ?? "0") ?? 0
+    }
+}

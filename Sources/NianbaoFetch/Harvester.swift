@@ -1,0 +1,542 @@
+import Crypto
+import Foundation
+import NianbaoArchive
+import NianbaoDecode
+import NianbaoExtract
+
+/// Everything a harvest run needs, with the defaults documented in the README.
+public struct HarvestOptions: Sendable {
+    /// The SQLite state file.
+    public var statePath: String
+    /// Directory of the WARC files (one new file per run).
+    public var warcDirectory: String
+    /// HTTP client settings.
+    public var client = HTTPClientConfig()
+    /// Politeness and retries.
+    public var politeness = PolitenessPolicy()
+    /// Redirects followed per URL.
+    public var maxRedirects = 10
+    /// Page fetches (listings and reports, not robots.txt) in this run; nil for no limit.
+    public var maxPages: Int?
+    /// Seconds after which no new request starts; nil for no limit.
+    public var deadline: Double?
+    /// Largest decoded (decompressed) body, a cap against compression bombs.
+    public var maxDecodedBytes = 64 << 20
+    /// Product token matched against robots.txt user-agent lines.
+    public var robotsToken = "nianbao"
+
+    /// Creates options.
+    public init(statePath: String, warcDirectory: String) {
+        self.statePath = statePath
+        self.warcDirectory = warcDirectory
+    }
+}
+
+/// A report page captured in this run (new or changed), handed to the caller to normalize.
+public struct CapturedPage: Sendable {
+    /// URL.
+    public var url: String
+    /// Decoded payload (content coding removed).
+    public var payload: [UInt8]
+    /// HTTP Content-Type.
+    public var contentType: String?
+    /// Capture time (WARC-Date).
+    public var retrievedAt: String
+    /// WARC file name and offset of the response record.
+    public var warc: String
+    /// See ``warc``.
+    public var offset: Int
+    /// True when the URL had an earlier, different capture.
+    public var changed: Bool
+}
+
+/// Counts of a run (the summary line).
+public struct HarvestSummary: Sendable, Equatable {
+    /// Report links found (seeds included), distinct.
+    public var discovered = 0
+    /// HTTP requests made (robots.txt included).
+    public var fetched = 0
+    /// Requests answered 304, or with the payload already captured.
+    public var notModified = 0
+    /// Captures written.
+    public var captures = 0
+    /// Report pages new to the state that gave a record.
+    public var newReports = 0
+    /// Report pages whose content changed and gave a new record.
+    public var changedReports = 0
+    /// Failures by reason (`timeout`, `http_500`, `robots`, `not_a_report` …).
+    public var failures: [String: Int] = [:]
+    /// Hosts parked after repeated failures.
+    public var parkedHosts: [String] = []
+    /// Captures recovered from a killed run.
+    public var recovered = 0
+    /// URLs robots.txt does not allow (skipped, not failures).
+    public var robotsDisallowed = 0
+    /// True when the deadline or --max-pages stopped the run early.
+    public var truncated = false
+
+    /// One line for logs and cron mail.
+    public var line: String {
+        let f = failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return "nianbao harvest: \(discovered) discovered, \(fetched) fetched, \(notModified) not modified, \(newReports) new reports, "
+            + "\(changedReports) changed reports, \(failures.values.reduce(0, +)) failures\(f.isEmpty ? "" : " (\(f))")"
+            + (robotsDisallowed > 0 ? ", \(robotsDisallowed) disallowed by robots.txt" : "")
+            + (parkedHosts.isEmpty ? "" : ", parked hosts: \(parkedHosts.sorted().joined(separator: " "))")
+            + (recovered > 0 ? ", \(recovered) captures recovered from an interrupted run" : "")
+            + (truncated ? ", stopped early (limit)" : "")
+    }
+}
+
+/// The harvester: discovers report pages from listing pages, fetches them politely with
+/// conditional requests, stores every new payload as WARC request/response/metadata records and
+/// hands new and changed report pages to `onReport`.
+///
+/// Crash safety: a WARC record is flushed to disk before the state notes it. A run killed in
+/// between leaves a capture the state does not know; the next run repairs the WARC file's tail,
+/// reads the captures of unfinished runs back into the state and hands them to `onReport`, so
+/// nothing is lost and nothing is captured twice.
+public final class Harvester: @unchecked Sendable {
+    let options: HarvestOptions
+    let state: HarvestState
+    let lock = NSLock()
+    var scheduler: PolitenessScheduler
+    var robots: [String: RobotsRules] = [:]
+    var seen = Set<String>()
+    var summary = HarvestSummary()
+    var pagesStarted = 0
+    var listingPagesPerSite: [String: Int] = [:]
+    var sitePatterns: [String: [NSRegularExpression]] = [:]
+    var siteLimits: [String: (pages: Int, depth: Int)] = [:]
+    var writer: WARCWriter?
+    var warcName = ""
+    var runID = 0
+    let startTime = Date()
+    /// Receives new and changed report pages; returns the record id, or an error reason.
+    let onReport: (CapturedPage) -> Result<String, HarvestFailureReason>
+    /// Receives log lines.
+    let log: (String) -> Void
+
+    /// Why a captured page gave no record.
+    public struct HarvestFailureReason: Error, Sendable { public var reason: String; public init(_ r: String) { reason = r } }
+
+    /// Prepares a run.
+    public init(options: HarvestOptions, log: @escaping (String) -> Void, onReport: @escaping (CapturedPage) -> Result<String, HarvestFailureReason>) throws {
+        self.options = options
+        self.log = log
+        self.onReport = onReport
+        try FileManager.default.createDirectory(atPath: options.warcDirectory, withIntermediateDirectories: true)
+        state = try HarvestState(path: options.statePath)
+        scheduler = PolitenessScheduler(policy: options.politeness, seed: UInt64(Date().timeIntervalSince1970))
+    }
+
+    static func isoNow() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date())
+    }
+
+    /// Runs the harvest over a sites file. Throws only for setup problems; per-URL problems are counted.
+    public func run(_ sites: SitesFile) throws -> HarvestSummary {
+        try recoverInterruptedRuns()
+        runID = try state.beginRun(at: Self.isoNow())
+        let stamp = Self.isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        warcName = "nianbao-\(stamp)-\(runID).warc.gz"
+        try markRunFile(warcName)
+        for site in sites.sites {
+            let key = site.name ?? site.listings.first ?? "site"
+            sitePatterns[key] = (site.reportPatterns ?? []).compactMap { try? NSRegularExpression(pattern: $0) }
+            siteLimits[key] = (site.maxListingPages ?? 50, site.maxDepth ?? 3)
+            for l in site.listings { enqueue(l, kind: .listing, depth: 0, site: key) }
+        }
+        for u in sites.urls { enqueue(u, kind: .report, depth: 0, site: nil) }
+
+        HTTPClient.globalInit()
+        let workers = max(1, options.politeness.globalConcurrency)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in self.workerLoop() }
+        try state.endRun(runID, at: Self.isoNow(), summary: summary.line)
+        return summary
+    }
+
+    // MARK: queueing
+
+    /// Site of each queued URL (for its patterns and limits).
+    var siteOf: [String: String] = [:]
+    /// Redirect hops of each queued URL.
+    var hopsOf: [String: Int] = [:]
+
+    func hostKey(_ u: URL) -> String { "\(u.scheme ?? "http")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
+
+    /// Queues a URL once per run (caller holds no lock or the lock; uses its own).
+    func enqueue(_ url: String, kind: FetchTask.Kind, depth: Int, site: String?, hops: Int = 0) {
+        guard let u = URL(string: url), u.host != nil else {
+            summary.failures["bad_url", default: 0] += 1
+            return
+        }
+        let host = hostKey(u)
+        if robots[host] == nil, !seen.contains(host + "/robots.txt") {
+            seen.insert(host + "/robots.txt")
+            scheduler.enqueue(FetchTask(url: host + "/robots.txt", host: host, kind: .robots))
+        }
+        guard seen.insert(url).inserted else { return }
+        if kind == .report { summary.discovered += 1 }
+        siteOf[url] = site
+        hopsOf[url] = hops
+        scheduler.enqueue(FetchTask(url: url, host: host, depth: depth, kind: kind))
+    }
+
+    // MARK: workers
+
+    func workerLoop() {
+        let client = HTTPClient(config: options.client)
+        while true {
+            lock.lock()
+            let now = Date().timeIntervalSince1970
+            let overDeadline = options.deadline.map { Date().timeIntervalSince(startTime) > $0 } ?? false
+            let next = scheduler.next(now: now)
+            switch next {
+            case .finished:
+                lock.unlock()
+                return
+            case .waitUntil(let t):
+                lock.unlock()
+                usleep(useconds_t(max(1_000, min(200_000, (t - now) * 1_000_000))))
+            case .start(let task):
+                if task.kind != .robots {
+                    if overDeadline || (options.maxPages.map { pagesStarted >= $0 } ?? false) {
+                        summary.truncated = true
+                        scheduler.completed(task, .permanent(reason: "limit"), now: now)
+                        lock.unlock()
+                        continue
+                    }
+                    pagesStarted += 1
+                }
+                lock.unlock()
+                let outcome = perform(task, client: client)
+                lock.lock()
+                let (retryAt, parked) = scheduler.completed(task, outcome, now: Date().timeIntervalSince1970)
+                if parked { summary.parkedHosts.append(task.host) }
+                if retryAt == nil {
+                    switch outcome {
+                    case .transient(let r), .permanent(let r):
+                        if r == "robots" { summary.robotsDisallowed += 1 } else if r != "limit" { summary.failures[r, default: 0] += 1 }
+                    case .retryAfter(let status, _):
+                        summary.failures["http_\(status)", default: 0] += 1
+                    case .done:
+                        break
+                    }
+                }
+                lock.unlock()
+            }
+        }
+    }
+
+    /// One attempt at one task. Called without the lock.
+    func perform(_ task: FetchTask, client: HTTPClient) -> AttemptOutcome {
+        let prior = (try? state.get(task.url)) ?? nil
+        if task.kind != .robots {
+            lock.lock()
+            let rules = robots[task.host] ?? .allowAll
+            lock.unlock()
+            let u = URL(string: task.url)
+            let path = (u?.path.isEmpty ?? true ? "/" : u!.path) + (u?.query.map { "?\($0)" } ?? "")
+            if !rules.allows(path) {
+                try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: nil, error: "robots", at: Self.isoNow())
+                return .permanent(reason: "robots")
+            }
+        }
+        var headers: [String] = []
+        if let p = prior, p.warc != nil {
+            if let e = p.etag { headers.append("If-None-Match: \(e)") }
+            if let m = p.lastModified { headers.append("If-Modified-Since: \(m)") }
+        }
+        let result = client.get(task.url, headers: headers)
+        lock.lock(); summary.fetched += 1; lock.unlock()
+        let exchange: HTTPExchange
+        switch result {
+        case .failure(let f):
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: nil, error: f.rawValue, at: Self.isoNow())
+            if task.kind == .robots {
+                // Unreachable robots.txt: wait and retry; when retries run out, assume complete disallow.
+                if task.attempt >= options.politeness.maxRetries || f == .refusedAddress { setRobots(task.host, .disallowAll) }
+            }
+            switch f {
+            case .timeout, .reset, .connect, .resolve, .other: return .transient(reason: f.rawValue)
+            default: return .permanent(reason: f.rawValue)
+            }
+        case .success(let e):
+            exchange = e
+        }
+        let status = exchange.status
+        if task.kind == .robots {
+            switch status {
+            case 200..<300:
+                let body = (try? ContentCoding.decode(exchange.body, encoding: exchange.header("Content-Encoding"), limit: 512 * 1024)) ?? []
+                let rules = RobotsRules(parsing: String(decoding: body, as: UTF8.self), productToken: options.robotsToken)
+                setRobots(task.host, rules)
+                if prior?.payloadDigest == WARCDigest.sha1(exchange.body) {
+                    try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
+                } else {
+                    _ = capture(task, exchange, prior: prior, extra: [("robots", "parsed")])
+                }
+            case 304:
+                if let p = prior, let warc = p.warc, let off = p.warcOffset, let old = loadCapture(warc, off) {
+                    setRobots(task.host, RobotsRules(parsing: String(decoding: old.payload, as: UTF8.self), productToken: options.robotsToken))
+                } else {
+                    setRobots(task.host, .allowAll)
+                }
+                try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: 304, error: nil, at: Self.isoNow())
+            case 400..<500 where status != 429:
+                setRobots(task.host, .allowAll)
+            case 429, 500..<600:
+                if task.attempt >= options.politeness.maxRetries { setRobots(task.host, .disallowAll) }
+                return status == 429 || status == 503 ? .retryAfter(status: status, seconds: Self.retryAfter(exchange.header("Retry-After"))) : .transient(reason: "http_\(status)")
+            default:
+                setRobots(task.host, .allowAll)
+            }
+            return .done(status: status)
+        }
+        switch status {
+        case 304:
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: 304, error: nil, at: Self.isoNow())
+            lock.lock(); summary.notModified += 1; lock.unlock()
+            if task.kind == .listing, let p = prior, let warc = p.warc, let off = p.warcOffset, let old = loadCapture(warc, off) {
+                discover(from: old.payload, contentType: old.contentType, task: task)
+            }
+            return .done(status: 304)
+        case 300..<400:
+            guard let loc = exchange.header("Location"), let base = URL(string: task.url), let target = Discovery.resolve(loc, base: base) else {
+                return .permanent(reason: "bad_redirect")
+            }
+            lock.lock()
+            let hops = (hopsOf[task.url] ?? 0) + 1
+            if hops > options.maxRedirects {
+                lock.unlock()
+                return .permanent(reason: "redirect_loop")
+            }
+            let site = siteOf[task.url]
+            let wasReport = task.kind == .report
+            if wasReport { summary.discovered -= 1 }  // the target is counted instead
+            let before = summary.discovered
+            enqueue(target.absoluteString, kind: task.kind, depth: task.depth, site: site ?? nil, hops: hops)
+            if wasReport && summary.discovered == before { summary.discovered += 1 }
+            lock.unlock()
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
+            return .done(status: status)
+        case 429, 503:
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
+            return .retryAfter(status: status, seconds: Self.retryAfter(exchange.header("Retry-After")))
+        case 500..<600:
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
+            return .transient(reason: "http_\(status)")
+        case 200..<300:
+            break
+        default:
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
+            return .permanent(reason: "http_\(status)")
+        }
+        // 2xx: decode (capped), capture if new, then discover or normalize.
+        let payload: [UInt8]
+        do { payload = try ContentCoding.decode(exchange.body, encoding: exchange.header("Content-Encoding"), limit: options.maxDecodedBytes) } catch {
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: "decode", at: Self.isoNow())
+            return .permanent(reason: error is CompressionError && "\(error)".contains("exceeds") ? "too_large" : "bad_encoding")
+        }
+        let digest = WARCDigest.sha1(exchange.body)
+        if let p = prior, p.payloadDigest == digest {
+            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
+            lock.lock(); summary.notModified += 1; lock.unlock()
+            if task.kind == .listing { discover(from: payload, contentType: exchange.header("Content-Type"), task: task) }
+            return .done(status: status)
+        }
+        guard let (warc, offset, date) = capture(task, exchange, prior: prior, extra: []) else {
+            return .transient(reason: "archive")
+        }
+        if task.kind == .listing {
+            discover(from: payload, contentType: exchange.header("Content-Type"), task: task)
+            return .done(status: status)
+        }
+        let page = CapturedPage(url: task.url, payload: payload, contentType: exchange.header("Content-Type"), retrievedAt: date,
+                                warc: warc, offset: offset, changed: prior?.payloadDigest != nil)
+        report(page)
+        return .done(status: status)
+    }
+
+    func report(_ page: CapturedPage) {
+        defer { try? state.markNormalized(page.url) }
+        switch onReport(page) {
+        case .success(let id):
+            try? state.setReportID(page.url, id)
+            lock.lock()
+            if page.changed { summary.changedReports += 1 } else { summary.newReports += 1 }
+            lock.unlock()
+            log("nianbao harvest: \(page.changed ? "changed" : "new") report \(page.url) → \(id)")
+        case .failure(let f):
+            lock.lock(); summary.failures[f.reason, default: 0] += 1; lock.unlock()
+            log("nianbao harvest: \(page.url): \(f.reason)")
+        }
+    }
+
+    func setRobots(_ host: String, _ rules: RobotsRules) {
+        lock.lock()
+        robots[host] = rules
+        if let d = rules.crawlDelay { scheduler.setCrawlDelay(d, for: host) }
+        lock.unlock()
+    }
+
+    static func retryAfter(_ value: String?) -> Double? {
+        guard let v = value?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let s = Double(v) { return max(0, s) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return f.date(from: v).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
+    // MARK: archive
+
+    /// Writes request, response and metadata records; updates the state. Returns (file, offset, date).
+    func capture(_ task: FetchTask, _ e: HTTPExchange, prior: URLState?, extra: [(String, String)]) -> (String, Int, String)? {
+        let date = Self.isoNow()
+        let block = e.responseHead + e.body
+        let responseID = WARCWriter.recordID(["response", task.url, date, WARCDigest.sha1(block)])
+        var response = WARCRecord(fields: [("WARC-Type", "response"), ("WARC-Record-ID", responseID), ("WARC-Date", date),
+                                           ("WARC-Target-URI", task.url), ("Content-Type", "application/http;msgtype=response"),
+                                           ("WARC-Payload-Digest", WARCDigest.sha1(e.body)), ("WARC-Block-Digest", WARCDigest.sha1(block))].map { (name: $0.0, value: $0.1) },
+                                  block: block)
+        if let ip = e.remoteIP { response.fields.insert((name: "WARC-IP-Address", value: ip), at: 3) }
+        let request = WARCRecord(fields: [("WARC-Type", "request"), ("WARC-Record-ID", WARCWriter.recordID(["request", task.url, date, responseID])),
+                                          ("WARC-Date", date), ("WARC-Target-URI", task.url), ("WARC-Concurrent-To", responseID),
+                                          ("Content-Type", "application/http;msgtype=request"),
+                                          ("WARC-Block-Digest", WARCDigest.sha1(e.requestHead))].map { (name: $0.0, value: $0.1) },
+                                 block: e.requestHead)
+        let robotsVerdict = task.kind == .robots ? "n/a" : "allowed"
+        let metaFields = [("kind", task.kind.rawValue), ("depth", String(task.depth)), ("attempt", String(task.attempt + 1)),
+                          ("robots", robotsVerdict), ("charset-declared", e.header("Content-Type").flatMap(CharsetDecoder.charsetParameter) ?? "none"),
+                          ("fetch-time-ms", "connect=\(e.timings.connect) first-byte=\(e.timings.firstByte) total=\(e.timings.total)"),
+                          ("previous-payload-digest", prior?.payloadDigest ?? "none")] + extra
+        let metaBody = Array(metaFields.map { "\($0.0): \($0.1)\r\n" }.joined().utf8)
+        let metadata = WARCRecord(fields: [("WARC-Type", "metadata"), ("WARC-Record-ID", WARCWriter.recordID(["metadata", task.url, date, responseID])),
+                                           ("WARC-Date", date), ("WARC-Target-URI", task.url), ("WARC-Concurrent-To", responseID),
+                                           ("Content-Type", "application/warc-fields"), ("WARC-Block-Digest", WARCDigest.sha1(metaBody))].map { (name: $0.0, value: $0.1) },
+                                  block: metaBody)
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            // The run's WARC file is created with its first capture (a run with nothing new writes none).
+            if writer == nil {
+                writer = try WARCWriter(path: options.warcDirectory + "/" + warcName,
+                                        info: [("software", "nianbao/0.1.0 (libcurl \(HTTPClient.curlVersion))"), ("format", "WARC File Format 1.1"),
+                                               ("conformsTo", "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"),
+                                               ("robots", "obey"), ("http-header-user-agent", options.client.userAgent)],
+                                        date: date)
+            }
+            let w = writer!
+            try w.write(request)
+            let offset = try w.write(response)
+            try w.write(metadata)
+            let name = (w.path as NSString).lastPathComponent
+            try appendIndex(w.path, url: task.url, date: date, offset: offset, status: e.status, digest: WARCDigest.sha1(e.body))
+            try state.recordCapture(URLState(url: task.url, kind: task.kind.rawValue, etag: e.header("ETag"), lastModified: e.header("Last-Modified"),
+                                             payloadDigest: WARCDigest.sha1(e.body), status: e.status, warc: name, warcOffset: offset, reportID: nil), at: date)
+            summary.captures += 1
+            return (name, offset, date)
+        } catch {
+            log("nianbao harvest: error: cannot archive \(task.url): \(error)")
+            return nil
+        }
+    }
+
+    /// `<warc>.cdxj`: one line per response record (URL, time, offset, status, payload digest).
+    func appendIndex(_ warcPath: String, url: String, date: String, offset: Int, status: Int, digest: String) throws {
+        let line = "\(url) \(date) {\"offset\": \(offset), \"status\": \(status), \"digest\": \"\(digest)\"}\n"
+        let path = warcPath + ".cdxj"
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let h = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? h.close() }
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(line.utf8))
+    }
+
+    /// The payload and Content-Type of an earlier capture.
+    func loadCapture(_ warc: String, _ offset: Int) -> (payload: [UInt8], contentType: String?)? {
+        guard let data = FileManager.default.contents(atPath: options.warcDirectory + "/" + warc) else { return nil }
+        let bytes = [UInt8](data)
+        guard let member = try? Gzip.decompressMember(bytes, at: offset, limit: WARCReader.maxBlock) else { return nil }
+        var found: (payload: [UInt8], contentType: String?)?
+        try? WARCReader.forEach(bytes: member.data) { _, r in
+            if found == nil, r.type == "response", let http = HTTPResponse.parse(r.block),
+               let p = try? http.decodedBody(limit: options.maxDecodedBytes) { found = (p, http.header("Content-Type")) }
+        }
+        return found
+    }
+
+    // MARK: discovery
+
+    func discover(from payload: [UInt8], contentType: String?, task: FetchTask) {
+        guard let base = URL(string: task.url), let text = try? CharsetDecoder.decode(payload, contentType: contentType).text else { return }
+        let page = HTMLPageReader.read(text)
+        lock.lock()
+        defer { lock.unlock() }
+        let site = siteOf[task.url] ?? nil
+        let patterns = site.flatMap { sitePatterns[$0] } ?? []
+        let limits = site.flatMap { siteLimits[$0] } ?? (50, 3)
+        let (reports, listings) = Discovery.classify(page.links, base: base, patterns: patterns)
+        for r in reports where task.depth + 1 <= limits.depth { enqueue(r.absoluteString, kind: .report, depth: task.depth + 1, site: site) }
+        for l in listings where task.depth + 1 <= limits.depth {
+            let key = site ?? task.host
+            guard listingPagesPerSite[key, default: 1] < limits.pages, !seen.contains(l.absoluteString) else { continue }
+            listingPagesPerSite[key, default: 1] += 1
+            enqueue(l.absoluteString, kind: .listing, depth: task.depth + 1, site: site)
+        }
+    }
+
+    // MARK: recovery
+
+    func markRunFile(_ name: String) throws {
+        try state.db.exec("CREATE TABLE IF NOT EXISTS run_files (run_id INTEGER PRIMARY KEY, warc TEXT NOT NULL)")
+        _ = try state.db.query("INSERT OR REPLACE INTO run_files (run_id, warc) VALUES (?, ?)", [.int(runID), .text(name)])
+    }
+
+    /// Repairs the WARC files of runs that never finished and brings their captures into the state.
+    func recoverInterruptedRuns() throws {
+        try state.db.exec("CREATE TABLE IF NOT EXISTS run_files (run_id INTEGER PRIMARY KEY, warc TEXT NOT NULL)")
+        let rows = try state.db.query("SELECT f.run_id, f.warc FROM run_files f JOIN runs r ON r.run_id = f.run_id WHERE r.finished IS NULL ORDER BY f.run_id", [])
+        for row in rows {
+            guard let runID = row[0].flatMap({ Int($0) }), let name = row[1] else { continue }
+            let path = options.warcDirectory + "/" + name
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let repaired = try WARCWriter(path: path, info: [], date: Self.isoNow())
+            if repaired.repairedBytes > 0 { log("nianbao harvest: \(name): cut back \(repaired.repairedBytes) bytes of a partial record") }
+            // The metadata records say what kind of page each response was.
+            var kinds: [String: FetchTask.Kind] = [:]
+            try WARCReader.forEach(path: path) { _, record in
+                guard record.type == "metadata", let to = record["WARC-Concurrent-To"] else { return }
+                for line in String(decoding: record.block, as: UTF8.self).components(separatedBy: "\r\n") where line.hasPrefix("kind: ") {
+                    kinds[to] = FetchTask.Kind(rawValue: String(line.dropFirst(6)))
+                }
+            }
+            try WARCReader.forEach(path: path) { offset, record in
+                guard record.type == "response", let url = record["WARC-Target-URI"], let http = HTTPResponse.parse(record.block) else { return }
+                let digest = WARCDigest.sha1(http.body)
+                let known = try state.get(url)
+                guard known?.payloadDigest != digest else { return }
+                let date = record["WARC-Date"] ?? Self.isoNow()
+                let kind = record["WARC-Record-ID"].flatMap { kinds[$0] } ?? (known?.kind).flatMap(FetchTask.Kind.init(rawValue:))
+                    ?? (url.hasSuffix("/robots.txt") ? .robots : .report)
+                try state.recordCapture(URLState(url: url, kind: kind.rawValue, etag: http.header("ETag"), lastModified: http.header("Last-Modified"),
+                                                 payloadDigest: digest, status: http.status, warc: name, warcOffset: offset, reportID: nil), at: date)
+                summary.recovered += 1
+                if kind == .report, let payload = try? http.decodedBody(limit: options.maxDecodedBytes) {
+                    report(CapturedPage(url: url, payload: payload, contentType: http.header("Content-Type"), retrievedAt: date,
+                                        warc: name, offset: offset, changed: known?.payloadDigest != nil))
+                }
+            }
+            try state.endRun(runID, at: Self.isoNow(), summary: "interrupted; recovered by a later run")
+        }
+        // Captures noted in the state whose record was never written (killed while normalizing).
+        for (url, warc, offset, changed) in try state.unnormalizedReports() {
+            guard let c = loadCapture(warc, offset) else { continue }
+            report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: Self.isoNow(), warc: warc, offset: offset, changed: changed))
+        }
+    }
+}

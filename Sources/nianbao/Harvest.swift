@@ -1,0 +1,180 @@
+import ArgumentParser
+import Foundation
+import NianbaoFetch
+import NianbaoPipeline
+import NianbaoStore
+
+/// Exit status when another harvest holds the lock (sysexits EX_TEMPFAIL: try again later).
+let exitLocked: Int32 = 75
+
+struct Harvest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch new and changed report pages politely into WARC captures and normalize them.",
+        discussion: """
+        Reads a sites file (JSON with listing pages per site, or a plain list of report URLs), \
+        follows the listings' pagination, finds report links, and fetches them with conditional \
+        requests (ETag / Last-Modified from the state file). robots.txt is obeyed (Disallow, Allow, \
+        Crawl-delay); one request at a time per host with --delay between them; 429/503 Retry-After \
+        honoured; timeouts, resets and 5xx retried with exponential backoff and jitter; a host that \
+        keeps failing is parked for the rest of the run. Every new payload is stored as WARC \
+        request/response/metadata records (one gzip member each) in --warc-dir, and each new or \
+        changed report page is normalized into --out (and any --sink).
+
+        A lock (<state>.lock) keeps two runs from overlapping. A killed run is safe to re-run: a \
+        partial WARC record is cut back and captures the state missed are recovered.
+
+        Exit status: 0 all went well; 1 some URLs failed (see the summary line); 2 nothing could be \
+        fetched, or the run could not start; 75 another harvest is running; 64 bad usage.
+        Crontab: 17 3 * * * cd /srv/nianbao && nianbao harvest --sites sites.json >> harvest.log 2>&1
+        """
+    )
+
+    @Option(help: "Sites file: JSON {\"sites\": [{\"listings\": [...], \"report_patterns\": [...]}], \"urls\": [...]} or one URL per line.")
+    var sites: String
+
+    @Option(help: "Harvest state (SQLite).")
+    var state = "nianbao-state.sqlite"
+
+    @Option(name: .customLong("warc-dir"), help: "Directory of the WARC captures (one new file per run).")
+    var warcDir = "warc"
+
+    @Option(help: "Directory of the records of new and changed reports.")
+    var out = "records"
+
+    @Option(name: .customLong("sink"), help: "Also load new records into a sink (repeatable): sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH.")
+    var sinks: [String] = []
+
+    @Option(help: "Seconds between two requests to one host (raised by robots.txt Crawl-delay).")
+    var delay: Double = 2
+
+    @Option(help: "Requests in flight over all hosts.")
+    var concurrency: Int = 8
+
+    @Option(name: .customLong("max-pages"), help: "Stop after this many page fetches.")
+    var maxPages: Int?
+
+    @Option(help: "Seconds after which no new request starts.")
+    var deadline: Double?
+
+    @Option(help: "Retries of a URL after timeouts, resets and 5xx.")
+    var retries: Int = 3
+
+    @Option(help: "First retry backoff in seconds (doubles each retry, ±25% jitter).")
+    var backoff: Double = 2
+
+    @Option(help: "Seconds for one request.")
+    var timeout: Int = 60
+
+    @Option(name: .customLong("max-body-mb"), help: "Largest response body, in MiB.")
+    var maxBodyMB: Int = 20
+
+    @Option(name: .customLong("user-agent"), help: "User-Agent (name the tool, its version and a contact URL).")
+    var userAgent: String?
+
+    @Option(help: "Proxy URL (default: the http_proxy / https_proxy environment variables).")
+    var proxy: String?
+
+    @Flag(name: .customLong("allow-private"), help: "Allow private, loopback and link-local addresses (for local test sites).")
+    var allowPrivate = false
+
+    @Option(help: "Fixed resolution HOST:PORT:ADDRESS, like curl --resolve (repeatable).")
+    var resolve: [String] = []
+
+    func validate() throws {
+        guard delay >= 0, backoff >= 0, concurrency >= 1, concurrency <= 256, retries >= 0, timeout >= 1, maxBodyMB >= 1 else {
+            throw ValidationError("--delay ≥ 0, --concurrency 1…256, --retries ≥ 0, --timeout ≥ 1, --max-body-mb ≥ 1")
+        }
+        for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
+        for r in resolve where r.split(separator: ":").count < 3 { throw ValidationError("--resolve takes HOST:PORT:ADDRESS (got \(r))") }
+    }
+
+    func run() throws {
+        let sitesFile: SitesFile
+        do { sitesFile = try SitesFile.load(path: sites) } catch {
+            stderr("nianbao: error: \(error)")
+            throw ExitCode(2)
+        }
+        // One run at a time.
+        let lockPath = state + ".lock"
+        let fd = open(lockPath, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { stderr("nianbao: error: \(lockPath): cannot open the lock file"); throw ExitCode(2) }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            stderr("nianbao: another harvest is running (lock \(lockPath) is held); nothing done")
+            throw ExitCode(exitLocked)
+        }
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            stderr("nianbao: error: \(out): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        var sessions: [SinkSession] = []
+        for spec in try sinks.map({ try SinkSpec(parsing: $0) }) {
+            do { sessions.append(try SinkSession(spec)) } catch {
+                sessions.forEach { $0.abandon() }
+                stderr("nianbao: error: \(spec): \(error)")
+                throw ExitCode(2)
+            }
+        }
+        var options = HarvestOptions(statePath: state, warcDirectory: warcDir)
+        options.client.connectTimeout = min(timeout, 10)
+        options.client.totalTimeout = timeout
+        options.client.maxBodyBytes = maxBodyMB << 20
+        options.client.proxy = proxy
+        options.client.allowPrivate = allowPrivate
+        options.client.resolve = resolve
+        if let ua = userAgent { options.client.userAgent = ua }
+        options.politeness.hostDelay = delay
+        options.politeness.globalConcurrency = concurrency
+        options.politeness.maxRetries = retries
+        options.politeness.backoffBase = backoff
+        options.maxPages = maxPages
+        options.deadline = deadline
+        Pipeline.initialize()
+        let outDir = out
+        let sinkLock = NSLock()
+        let progress = isatty(2) == 1
+        let harvester: Harvester
+        do {
+            harvester = try Harvester(options: options, log: { line in
+                if !progress { stderr(line) }
+            }, onReport: { page in
+                let record: NormalizedRecord
+                do {
+                    record = try Pipeline.normalize(bytes: page.payload, name: page.url, sidecar: Sidecar(url: page.url, retrievedAt: page.retrievedAt, contentType: page.contentType),
+                                                    capture: (warc: page.warc, offset: page.offset))
+                } catch let e as PipelineError {
+                    switch e {
+                    case .notAReport: return .failure(Harvester.HarvestFailureReason("not_a_report"))
+                    default: return .failure(Harvester.HarvestFailureReason("undecodable"))
+                    }
+                } catch {
+                    return .failure(Harvester.HarvestFailureReason("normalize"))
+                }
+                do { try AtomicFile.write(record.bytes, to: outDir + "/" + record.id + ".json") } catch {
+                    return .failure(Harvester.HarvestFailureReason("write"))
+                }
+                sinkLock.lock()
+                defer { sinkLock.unlock() }
+                for s in sessions { try? s.add(try LoadableRecord(record: record.record)) }
+                return .success(record.id)
+            })
+        } catch {
+            stderr("nianbao: error: \(error)")
+            throw ExitCode(2)
+        }
+        let summary: HarvestSummary
+        do { summary = try harvester.run(sitesFile) } catch {
+            sessions.forEach { $0.abandon() }
+            stderr("nianbao: error: \(error)")
+            throw ExitCode(2)
+        }
+        for s in sessions {
+            do { stderr("nianbao: \(try s.finish())") } catch { stderr("nianbao: error: \(s.spec): \(error)"); s.abandon() }
+        }
+        stderr(summary.line)
+        let failures = summary.failures.values.reduce(0, +)
+        let succeeded = summary.fetched > 0 && (summary.captures + summary.notModified + summary.newReports) > 0
+        if !succeeded && (summary.fetched > 0 || failures > 0) { throw ExitCode(2) }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
