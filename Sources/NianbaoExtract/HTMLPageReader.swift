@@ -55,7 +55,7 @@ public enum HTMLPageReader {
         let unmanaged = Unmanaged.passRetained(builder)
         defer { unmanaged.release() }
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-            | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_COMPACT.rawValue)
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
         bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { cbuf in
                 guard let ctxt = htmlCreatePushParserCtxt(&sax, unmanaged.toOpaque(), nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
@@ -74,17 +74,29 @@ public enum HTMLPageReader {
         return builder.finish()
     }
 
-    /// Replaces `charset` in declarations of the first 4 KB by `xharset`, an attribute libxml2 ignores,
-    /// so libxml2 cannot switch decoders mid-page on a page's own (possibly wrong) label.
+    /// Replaces `charset` by `xharset` (an attribute libxml2 ignores) inside the `<meta>` tags of the
+    /// first 4 KB, so libxml2 cannot switch decoders mid-page on a page's own (possibly wrong) label.
+    /// Nothing outside `<meta …>` is touched.
     static func neutralizeCharsetDeclarations(_ bytes: [UInt8]) -> [UInt8] {
         var out = bytes
+        let meta: [UInt8] = Array("<meta".utf8)
         let needle: [UInt8] = Array("charset".utf8)
         let limit = min(4096, out.count)
         var i = 0
-        while i + needle.count <= limit {
-            var match = true
-            for k in 0..<needle.count where (out[i + k] | 0x20) != needle[k] { match = false; break }
-            if match { out[i] = UInt8(ascii: "x"); i += needle.count } else { i += 1 }
+        while i + meta.count <= limit {
+            var isMeta = true
+            for k in 0..<meta.count where (out[i + k] | 0x20) != meta[k] { isMeta = false; break }
+            if !isMeta { i += 1; continue }
+            var j = i + meta.count
+            while j < out.count, out[j] != UInt8(ascii: ">") {
+                if j + needle.count <= out.count {
+                    var match = true
+                    for k in 0..<needle.count where (out[j + k] | 0x20) != needle[k] { match = false; break }
+                    if match { out[j] = UInt8(ascii: "x"); j += needle.count; continue }
+                }
+                j += 1
+            }
+            i = j
         }
         return out
     }

@@ -163,6 +163,8 @@ public final class Harvester: @unchecked Sendable {
     var siteOf: [String: String] = [:]
     /// Redirect hops of each queued URL.
     var hopsOf: [String: Int] = [:]
+    /// The URLs that redirected to each queued URL (loop detection).
+    var redirectChain: [String: [String]] = [:]
 
     func hostKey(_ u: URL) -> String { "\(u.scheme ?? "http")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
 
@@ -211,9 +213,16 @@ public final class Harvester: @unchecked Sendable {
                     pagesStarted += 1
                 }
                 lock.unlock()
-                let outcome = perform(task, client: client)
+                let (outcome, followUp) = perform(task, client: client)
                 lock.lock()
                 let (retryAt, parked) = scheduler.completed(task, outcome, now: Date().timeIntervalSince1970)
+                if let followUp {
+                    // The host is free again; archiving, discovery and normalizing happen off its clock.
+                    lock.unlock()
+                    let failure = followUp()
+                    lock.lock()
+                    if let f = failure { summary.failures[f, default: 0] += 1 }
+                }
                 if parked { summary.parkedHosts.append(task.host) }
                 if retryAt == nil {
                     switch outcome {
@@ -230,8 +239,14 @@ public final class Harvester: @unchecked Sendable {
         }
     }
 
-    /// One attempt at one task. Called without the lock.
-    func perform(_ task: FetchTask, client: HTTPClient) -> AttemptOutcome {
+    /// One attempt at one task: the outcome for the scheduler, and the work that follows a 2xx page
+    /// (archive, discover, normalize; returns a failure reason or nil). Called without the lock.
+    func perform(_ task: FetchTask, client: HTTPClient) -> (AttemptOutcome, (() -> String?)?) {
+        let outcome = attempt(task, client: client)
+        return (outcome.0, outcome.1)
+    }
+
+    func attempt(_ task: FetchTask, client: HTTPClient) -> (AttemptOutcome, (() -> String?)?) {
         let prior = (try? state.get(task.url)) ?? nil
         if task.kind != .robots {
             lock.lock()
@@ -241,7 +256,7 @@ public final class Harvester: @unchecked Sendable {
             let path = (u?.path.isEmpty ?? true ? "/" : u!.path) + (u?.query.map { "?\($0)" } ?? "")
             if !rules.allows(path) {
                 try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: nil, error: "robots", at: Self.isoNow())
-                return .permanent(reason: "robots")
+                return (.permanent(reason: "robots"), nil)
             }
         }
         var headers: [String] = []
@@ -260,8 +275,8 @@ public final class Harvester: @unchecked Sendable {
                 if task.attempt >= options.politeness.maxRetries || f == .refusedAddress { setRobots(task.host, .disallowAll) }
             }
             switch f {
-            case .timeout, .reset, .connect, .resolve, .other: return .transient(reason: f.rawValue)
-            default: return .permanent(reason: f.rawValue)
+            case .timeout, .reset, .connect, .resolve, .other: return (.transient(reason: f.rawValue), nil)
+            default: return (.permanent(reason: f.rawValue), nil)
             }
         case .success(let e):
             exchange = e
@@ -289,11 +304,11 @@ public final class Harvester: @unchecked Sendable {
                 setRobots(task.host, .allowAll)
             case 429, 500..<600:
                 if task.attempt >= options.politeness.maxRetries { setRobots(task.host, .disallowAll) }
-                return status == 429 || status == 503 ? .retryAfter(status: status, seconds: Self.retryAfter(exchange.header("Retry-After"))) : .transient(reason: "http_\(status)")
+                return (status == 429 || status == 503 ? .retryAfter(status: status, seconds: Self.retryAfter(exchange.header("Retry-After"))) : .transient(reason: "http_\(status)"), nil)
             default:
                 setRobots(task.host, .allowAll)
             }
-            return .done(status: status)
+            return (.done(status: status), nil)
         }
         switch status {
         case 304:
@@ -302,17 +317,20 @@ public final class Harvester: @unchecked Sendable {
             if task.kind == .listing, let p = prior, let warc = p.warc, let off = p.warcOffset, let old = loadCapture(warc, off) {
                 discover(from: old.payload, contentType: old.contentType, task: task)
             }
-            return .done(status: 304)
+            return (.done(status: 304), nil)
         case 300..<400:
             guard let loc = exchange.header("Location"), let base = URL(string: task.url), let target = Discovery.resolve(loc, base: base) else {
-                return .permanent(reason: "bad_redirect")
+                return (.permanent(reason: "bad_redirect"), nil)
             }
             lock.lock()
             let hops = (hopsOf[task.url] ?? 0) + 1
-            if hops > options.maxRedirects {
+            let chain = (redirectChain[task.url] ?? []) + [task.url]
+            if hops > options.maxRedirects || chain.contains(target.absoluteString) {
                 lock.unlock()
-                return .permanent(reason: "redirect_loop")
+                try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: "redirect_loop", at: Self.isoNow())
+                return (.permanent(reason: "redirect_loop"), nil)
             }
+            redirectChain[target.absoluteString] = chain
             let site = siteOf[task.url]
             let wasReport = task.kind == .report
             if wasReport { summary.discovered -= 1 }  // the target is counted instead
@@ -321,43 +339,42 @@ public final class Harvester: @unchecked Sendable {
             if wasReport && summary.discovered == before { summary.discovered += 1 }
             lock.unlock()
             try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
-            return .done(status: status)
+            return (.done(status: status), nil)
         case 429, 503:
             try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
-            return .retryAfter(status: status, seconds: Self.retryAfter(exchange.header("Retry-After")))
+            return (.retryAfter(status: status, seconds: Self.retryAfter(exchange.header("Retry-After"))), nil)
         case 500..<600:
             try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
-            return .transient(reason: "http_\(status)")
+            return (.transient(reason: "http_\(status)"), nil)
         case 200..<300:
             break
         default:
             try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
-            return .permanent(reason: "http_\(status)")
+            return (.permanent(reason: "http_\(status)"), nil)
         }
-        // 2xx: decode (capped), capture if new, then discover or normalize.
-        let payload: [UInt8]
-        do { payload = try ContentCoding.decode(exchange.body, encoding: exchange.header("Content-Encoding"), limit: options.maxDecodedBytes) } catch {
-            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: "decode", at: Self.isoNow())
-            return .permanent(reason: error is CompressionError && "\(error)".contains("exceeds") ? "too_large" : "bad_encoding")
-        }
-        let digest = WARCDigest.sha1(exchange.body)
-        if let p = prior, p.payloadDigest == digest {
-            try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
-            lock.lock(); summary.notModified += 1; lock.unlock()
-            if task.kind == .listing { discover(from: payload, contentType: exchange.header("Content-Type"), task: task) }
-            return .done(status: status)
-        }
-        guard let (warc, offset, date) = capture(task, exchange, prior: prior, extra: []) else {
-            return .transient(reason: "archive")
-        }
-        if task.kind == .listing {
-            discover(from: payload, contentType: exchange.header("Content-Type"), task: task)
-            return .done(status: status)
-        }
-        let page = CapturedPage(url: task.url, payload: payload, contentType: exchange.header("Content-Type"), retrievedAt: date,
-                                warc: warc, offset: offset, changed: prior?.payloadDigest != nil)
-        report(page)
-        return .done(status: status)
+        // 2xx: decode (capped), capture if new, then discover or normalize — after the host is released.
+        return (.done(status: status), { [self] in
+            let payload: [UInt8]
+            do { payload = try ContentCoding.decode(exchange.body, encoding: exchange.header("Content-Encoding"), limit: options.maxDecodedBytes) } catch {
+                try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: "decode", at: Self.isoNow())
+                return "\(error)".contains("exceeds") ? "too_large" : "bad_encoding"
+            }
+            let digest = WARCDigest.sha1(exchange.body)
+            if let p = prior, p.payloadDigest == digest {
+                try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
+                lock.lock(); summary.notModified += 1; lock.unlock()
+                if task.kind == .listing { discover(from: payload, contentType: exchange.header("Content-Type"), task: task) }
+                return nil
+            }
+            guard let (warc, offset, date) = capture(task, exchange, prior: prior, extra: []) else { return "archive" }
+            if task.kind == .listing {
+                discover(from: payload, contentType: exchange.header("Content-Type"), task: task)
+                return nil
+            }
+            report(CapturedPage(url: task.url, payload: payload, contentType: exchange.header("Content-Type"), retrievedAt: date,
+                                warc: warc, offset: offset, changed: prior?.payloadDigest != nil))
+            return nil
+        })
     }
 
     func report(_ page: CapturedPage) {

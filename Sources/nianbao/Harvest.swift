@@ -59,6 +59,9 @@ struct Harvest: ParsableCommand {
     @Option(help: "Retries of a URL after timeouts, resets and 5xx.")
     var retries: Int = 3
 
+    @Option(name: .customLong("park-after"), help: "Consecutive failures after which a host is parked for the rest of the run.")
+    var parkAfter: Int = 5
+
     @Option(help: "First retry backoff in seconds (doubles each retry, ±25% jitter).")
     var backoff: Double = 2
 
@@ -81,7 +84,7 @@ struct Harvest: ParsableCommand {
     var resolve: [String] = []
 
     func validate() throws {
-        guard delay >= 0, backoff >= 0, concurrency >= 1, concurrency <= 256, retries >= 0, timeout >= 1, maxBodyMB >= 1 else {
+        guard delay >= 0, backoff >= 0, parkAfter >= 1, concurrency >= 1, concurrency <= 256, retries >= 0, timeout >= 1, maxBodyMB >= 1 else {
             throw ValidationError("--delay ≥ 0, --concurrency 1…256, --retries ≥ 0, --timeout ≥ 1, --max-body-mb ≥ 1")
         }
         for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
@@ -127,6 +130,7 @@ struct Harvest: ParsableCommand {
         options.politeness.globalConcurrency = concurrency
         options.politeness.maxRetries = retries
         options.politeness.backoffBase = backoff
+        options.politeness.parkAfter = parkAfter
         options.maxPages = maxPages
         options.deadline = deadline
         Pipeline.initialize()

@@ -15,6 +15,7 @@ the Host header (the harvester maps the names to 127.0.0.1 with --resolve):
                            Retry-After: 1, then 200), /slow (drips one byte a second), /reset (closes
                            the connection), /loop (redirects to itself), /big (30 MB), /bomb (gzip
                            bomb: 100 MB of zeros), /wrong-charset (UTF-8 labelled gbk)
+  storm.test               a listing of 12 report links that all answer 500 (a host to park)
 
 Control endpoints on any host: /__log (JSON list of every request: host, path, time, headers),
 /__edit?host=H&path=P (change that page's content and ETag), /__stop.
@@ -42,6 +43,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
+
+    def handle(self):
+        try:
+            super().handle()
+        except OSError:
+            pass  # the /reset route closed the descriptor under the handler
 
     def send(self, status, body=b"", headers=()):
         self.send_response(status)
@@ -88,6 +95,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404, b"")
         if host == "bad.test":
             return self.bad(path)
+        if host == "storm.test":
+            if path == "/nb/index.html":
+                body = "".join(f'<a href="/s{j}.html">{2010 + j}年度报告</a>' for j in range(12))
+                return self.page(f"<html><body>{body}</body></html>".encode())
+            if path == "/robots.txt":
+                return self.send(404, b"")
+            return self.send(500, b"storm")
         self.send(404, b"no such host")
 
     def site(self, host, path):
@@ -141,8 +155,10 @@ class Handler(BaseHTTPRequestHandler):
                 pass
             return
         if path == "/reset":
+            # SO_LINGER 0 then close the descriptor itself: the client gets a TCP reset.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            self.connection.close()
+            os.close(self.connection.detach())
+            self.close_connection = True
             return
         if path == "/loop":
             return self.send(302, b"", [("Location", "/loop")])

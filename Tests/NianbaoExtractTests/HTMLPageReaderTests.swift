@@ -69,6 +69,11 @@ import Testing
         #expect(lines(page) == ["黄镕堃"])
     }
 
+    @Test func onlyMetaCharsetDeclarationsAreNeutralized() {
+        let page = HTMLPageReader.read("<html><head><meta charset=\"gbk\"></head><body><a href=\"/wrong-charset\">charset 年报</a></body></html>")
+        #expect(page.links == [PageLink(href: "/wrong-charset", text: "charset 年报")])
+    }
+
     @Test func tenThousandNestedTablesNeitherCrashNorRecurse() {
         let depth = 10_000
         let html = String(repeating: "<table><tr><td>x", count: depth) + "深处" + String(repeating: "</td></tr></table>", count: depth)

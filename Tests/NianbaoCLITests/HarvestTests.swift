@@ -1,0 +1,275 @@
+import Foundation
+import Testing
+import NianbaoArchive
+
+/// The fixture sites (Tests/Fixtures/fixture_site.py), a real HTTP server on 127.0.0.1.
+final class FixtureSite {
+    let process = Process()
+    let port: Int
+
+    init(hosts: Int = 3, reports: Int = 6, crawlDelay: Double = 0) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot.appendingPathComponent("Tests/Fixtures/fixture_site.py").path,
+                             "--hosts", String(hosts), "--reports", String(reports), "--crawl-delay", String(crawlDelay)]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let p = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        port = p
+    }
+
+    deinit {
+        // SIGKILL: a test runner may leave SIGTERM ignored, and children inherit that.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func resolveArgs(_ hosts: [String]) -> [String] { hosts.flatMap { ["--resolve", "\($0):\(port):127.0.0.1"] } }
+
+    func url(_ host: String, _ path: String) -> String { "http://\(host):\(port)\(path)" }
+
+    /// GET on the fixture server over a plain socket (HTTP/1.0), returning the body.
+    func control(_ path: String) throws -> Data {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard rc == 0 else { throw CocoaError(.fileReadUnknown) }
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: control\r\n\r\n".utf8)
+        _ = request.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, 0) }
+        var response = Data()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            response.append(contentsOf: buf[0..<n])
+        }
+        guard let split = response.range(of: Data("\r\n\r\n".utf8)) else { return Data() }
+        return response[split.upperBound...]
+    }
+
+    /// Every request the server saw: (host, path, time, headers).
+    func log() throws -> [(host: String, path: String, t: Double, headers: [String: String])] {
+        let data = try control("/__log")
+        let items = try JSONSerialization.jsonObject(with: data) as! [[String: Any]]
+        return items.map { ($0["host"] as! String, $0["path"] as! String, $0["t"] as! Double, $0["headers"] as! [String: String]) }
+            .filter { !$0.path.hasPrefix("/__") }
+    }
+
+    func edit(_ host: String, _ path: String) throws {
+        _ = try control("/__edit?host=\(host)&path=\(path)")
+    }
+
+    /// A sites file listing the given hosts' 年报 columns.
+    func sitesFile(_ hosts: [String], in dir: String) throws -> String {
+        let sites = hosts.map { ["name": $0, "listings": [url($0, "/nb/index.html")]] as [String: Any] }
+        let path = dir + "/sites.json"
+        try JSONSerialization.data(withJSONObject: ["sites": sites]).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
+
+/// Response records per URL over every WARC file of a directory; each file is read end to end and
+/// every payload and block digest is checked.
+func captures(in warcDir: String) throws -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for f in try FileManager.default.contentsOfDirectory(atPath: warcDir) where f.hasSuffix(".warc.gz") {
+        try WARCReader.forEach(path: warcDir + "/" + f) { _, r in
+            if let d = r["WARC-Block-Digest"] { #expect(WARCDigest.sha1(r.block) == d) }
+            guard r.type == "response", let url = r["WARC-Target-URI"] else { return }
+            let http = try #require(HTTPResponse.parse(r.block))
+            #expect(WARCDigest.sha1(http.body) == r["WARC-Payload-Digest"])
+            counts[url, default: 0] += 1
+        }
+    }
+    return counts
+}
+
+@Suite(.serialized) struct HarvestTests {
+    let hosts = ["site1.test", "site2.test", "site3.test", "gbk.test"]
+
+    func harvest(_ site: FixtureSite, dir: String, sites: String, extra: [String] = []) throws -> RunResult {
+        try run(["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
+                 "--allow-private", "--delay", "0.05", "--backoff", "0.2"] + site.resolveArgs(hosts + ["bad.test", "storm.test"]) + extra)
+    }
+
+    @Test func reRunsSendConditionalRequestsAndOnlyAnEditedPageGivesANewRecord() throws {
+        let site = try FixtureSite(hosts: 3, reports: 6)
+        let dir = try tempDir("harvest")
+        let sites = try site.sitesFile(hosts, in: dir)
+        let first = try harvest(site, dir: dir, sites: sites)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("19 new reports"), "\(first.stderr)")  // 3 hosts × 6 + the GBK report
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/records").count == 19)
+        #expect(try site.log().allSatisfy { !$0.path.hasPrefix("/private/") }, "robots.txt Disallow was not obeyed")
+        let warcFiles = try FileManager.default.contentsOfDirectory(atPath: dir + "/warc").filter { $0.hasSuffix(".warc.gz") }
+        #expect(warcFiles.count == 1)
+        let gbkRecord = try FileManager.default.contentsOfDirectory(atPath: dir + "/records").compactMap { name -> [String: Any]? in
+            let r = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/records/" + name))) as! [String: Any]
+            return ((r["source"] as! [String: Any])["url"] as? String)?.contains("gbk.test") == true ? r : nil
+        }.first
+        #expect((gbkRecord?["source"] as? [String: Any])?["charset"] as? String == "gb18030")
+
+        let before = try site.log().count
+        let second = try harvest(site, dir: dir, sites: sites)
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("0 new reports, 0 changed reports"), "\(second.stderr)")
+        let again = try site.log().dropFirst(before)
+        #expect(again.filter { $0.path != "/robots.txt" }.allSatisfy { $0.headers["If-None-Match"] != nil }, "a request of the re-run was not conditional")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/warc").filter { $0.hasSuffix(".warc.gz") } == warcFiles, "the re-run wrote a capture")
+
+        try site.edit("site2.test", "/nb/r3.html")
+        let third = try harvest(site, dir: dir, sites: sites)
+        #expect(third.stderr.contains("0 new reports, 1 changed reports"), "\(third.stderr)")
+        #expect(third.stderr.contains("changed report \(site.url("site2.test", "/nb/r3.html"))"))
+        let counts = try captures(in: dir + "/warc")
+        #expect(counts[site.url("site2.test", "/nb/r3.html")] == 2)
+        #expect(counts.filter { $0.key.contains("/nb/r") && !$0.key.contains("site2.test:\(site.port)/nb/r3") }.values.allSatisfy { $0 == 1 })
+    }
+
+    @Test func perHostSpacingAndCrawlDelayMeasuredAtTheServer() throws {
+        let site = try FixtureSite(hosts: 3, reports: 4, crawlDelay: 0.6)
+        let dir = try tempDir("spacing")
+        let sites = try site.sitesFile(["site1.test", "site2.test", "site3.test"], in: dir)
+        let r = try harvest(site, dir: dir, sites: sites, extra: ["--delay", "0.25"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let log = try site.log()
+        for host in ["site1.test", "site2.test", "site3.test"] {
+            let times = log.filter { $0.host == host }.map(\.t).sorted()
+            #expect(times.count >= 6)
+            let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+            let want = host == "site1.test" ? 0.6 : 0.25  // site1 asks Crawl-delay: 0.6
+            #expect(gaps.min()! >= want - 0.002, "\(host): smallest gap \(gaps.min()!) < \(want)")
+        }
+    }
+
+    @Test func fiftyHostsReachNinetyPercentOfTheRateTheDelaysAllow() throws {
+        let site = try FixtureSite(hosts: 50, reports: 5)
+        defer { withExtendedLifetime(site) {} }
+        let dir = try tempDir("rate")
+        let names = (1...50).map { "site\($0).test" }
+        // Report URLs known up front (a URL list), so every host always has work queued and the
+        // measured rate is the politeness limit itself, not the time to read listing pages.
+        let sites = dir + "/urls.txt"
+        try names.flatMap { h in (0..<5).map { site.url(h, "/nb/r\($0).html") } }.joined(separator: "\n").write(toFile: sites, atomically: true, encoding: .utf8)
+        let delay = 0.5
+        let r = try run(["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
+                         "--allow-private", "--delay", String(delay), "--concurrency", "50"] + site.resolveArgs(names))
+        #expect(r.status == 0, "\(r.stderr)")
+        let log = try site.log()
+        var perHostRates: [Double] = []
+        for host in names {
+            let times = log.filter { $0.host == host }.map(\.t).sorted()
+            let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+            #expect(gaps.min()! >= delay - 0.002)
+            perHostRates.append(Double(times.count - 1) / (times.last! - times.first!))
+        }
+        // Each host is busy from its first to its last request; the delay allows 1/delay requests a second.
+        let achieved = perHostRates.reduce(0, +) / Double(perHostRates.count)
+        #expect(achieved >= 0.9 / delay, "mean per-host rate \(achieved)/s, allowed \(1 / delay)/s")
+        let total = Double(log.count) / (log.map(\.t).max()! - log.map(\.t).min()!)
+        #expect(total >= 0.9 * 50 / delay * 0.8, "total \(total)/s")  // with start-up and the tail of the run
+    }
+
+    @Test func misbehavingServersAreSurvived() throws {
+        let site = try FixtureSite(hosts: 1, reports: 1)
+        let dir = try tempDir("bad")
+        let sites = try site.sitesFile(["bad.test"], in: dir)
+        let r = try harvest(site, dir: dir, sites: sites, extra: ["--timeout", "3", "--max-body-mb", "1", "--retries", "1", "--park-after", "50"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let summary = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        for reason in ["http_500 1", "timeout 1", "reset 1", "redirect_loop 1", "too_large 2"] where !summary.contains("http_404") {
+            #expect(summary.contains(reason), "no \(reason) in: \(summary)")
+        }
+        // 429 with Retry-After: waited, then fetched.
+        let tries = try site.log().filter { $0.host == "bad.test" && $0.path == "/429" }.map(\.t)
+        #expect(tries.count == 2 && tries[1] - tries[0] >= 0.99)
+        // 500 and the reset were retried once each (--retries 1); a redirect back to itself is a loop at once.
+        let log = try site.log()
+        #expect(log.filter { $0.path == "/500" }.count == 2)
+        #expect(log.filter { $0.path == "/reset" }.count == 2)
+        #expect(log.filter { $0.path == "/loop" }.count == 1)
+        // The page with a wrong charset header still gives a record, flagged; so does /429 after its retry.
+        let records = try FileManager.default.contentsOfDirectory(atPath: dir + "/records")
+        #expect(records.count == 2, "\(records)")
+        let texts = try records.map { try String(contentsOfFile: dir + "/records/" + $0, encoding: .utf8) }
+        #expect(texts.contains { $0.contains("charset.conflict") })
+    }
+
+    @Test func aHostThatKeepsFailingIsParked() throws {
+        let site = try FixtureSite(hosts: 1, reports: 1)
+        let dir = try tempDir("storm")
+        let sites = try site.sitesFile(["storm.test", "site1.test"], in: dir)
+        let r = try harvest(site, dir: dir, sites: sites, extra: ["--retries", "1"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("parked hosts: http://storm.test:\(site.port)"), "\(r.stderr)")
+        // Parked after 5 consecutive failures instead of 12 links × 2 attempts; the other host is unaffected.
+        let log = try site.log()
+        #expect(log.filter { $0.host == "storm.test" && $0.path.hasPrefix("/s") }.count == 5)
+        #expect(r.stderr.contains("1 new reports"))
+    }
+
+    @Test func privateAddressesAreRefusedUnlessAllowed() throws {
+        let site = try FixtureSite(hosts: 1, reports: 1)
+        let dir = try tempDir("private")
+        let sites = try site.sitesFile(["site1.test"], in: dir)
+        let r = try run(["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
+                         "--delay", "0"] + site.resolveArgs(["site1.test"]))
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("refused_address"))
+        #expect(try site.log().isEmpty)
+    }
+
+    @Test func aSecondRunWaitsForNoneAndSaysSo() throws {
+        let dir = try tempDir("lock")
+        let sites = dir + "/urls.txt"
+        try "http://example.invalid/report.html\n".write(toFile: sites, atomically: true, encoding: .utf8)
+        let fd = open(dir + "/state.sqlite.lock", O_CREAT | O_RDWR, 0o644)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let r = try run(["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc"])
+        #expect(r.status == 75)
+        #expect(r.stderr.contains("another harvest is running"))
+        let bad = try run(["harvest", "--sites", dir + "/missing.json"])
+        #expect(bad.status == 2)
+    }
+
+    @Test func killNineAtRandomMomentsLosesAndDuplicatesNothing() throws {
+        let site = try FixtureSite(hosts: 4, reports: 50)
+        let dir = try tempDir("kill")
+        let names = ["site1.test", "site2.test", "site3.test", "site4.test"]
+        let sites = try site.sitesFile(names, in: dir)
+        let args = ["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
+                    "--allow-private", "--delay", "0.01", "--concurrency", "4"] + site.resolveArgs(names)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<5 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: nianbaoBinary())
+            p.arguments = args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(useconds_t(Int.random(in: 50_000...900_000, using: &rng)))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        let last = try run(args)
+        #expect(last.status == 0, "\(last.stderr)")
+        let counts = try captures(in: dir + "/warc")
+        let reports = counts.filter { $0.key.contains("/nb/r") }
+        #expect(reports.count == 200)
+        #expect(reports.values.allSatisfy { $0 == 1 }, "\(reports.filter { $0.value != 1 })")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/records").filter { $0.hasSuffix(".json") }.count == 200)
+    }
+}
