@@ -115,6 +115,9 @@ public final class Harvester: @unchecked Sendable {
     let onReport: (CapturedPage) -> Result<String, HarvestFailureReason>
     /// Receives log lines.
     let log: (String) -> Void
+    /// Receives the running counts at most twice a second (a progress display), with the URLs still queued.
+    public var progress: (@Sendable (HarvestSummary, Int) -> Void)?
+    var lastProgress = 0.0
 
     /// Why a captured page gave no record.
     public struct HarvestFailureReason: Error, Sendable { public var reason: String; public init(_ r: String) { reason = r } }
@@ -215,6 +218,11 @@ public final class Harvester: @unchecked Sendable {
                 lock.unlock()
                 let (outcome, followUp) = perform(task, client: client)
                 lock.lock()
+                let t = Date().timeIntervalSince1970
+                if let p = progress, t - lastProgress >= 0.5 {
+                    lastProgress = t
+                    p(summary, scheduler.pending)
+                }
                 let (retryAt, parked) = scheduler.completed(task, outcome, now: Date().timeIntervalSince1970)
                 if let followUp {
                     // The host is free again; archiving, discovery and normalizing happen off its clock.

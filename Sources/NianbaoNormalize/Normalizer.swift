@@ -173,12 +173,23 @@ struct NormalizeState {
             template = .unknown
         }
         let mentionsReport = allKeys.contains("政府信息公开条例") || allKeys.contains("年度报告") || allKeys.contains("工作报告")
-        let accepted = reportTitle != nil || headings.count >= 2 || mNational >= 2 || (m2019 + m2021) >= 2
+        let bodyEvidence = headings.count >= 1 || mNational >= 1 || allKeys.contains("政府信息公开条例") || allKeys.contains("统计期限")
+            || allKeys.contains("本报告") || allKeys.contains("统计时限")
+        let accepted = (reportTitle != nil && bodyEvidence) || headings.count >= 2 || mNational >= 2 || (m2019 + m2021) >= 2
             || (headings.count == 1 && mentionsReport)
         if !accepted {
             throw NormalizeError.notAReport(headings.isEmpty && reportTitle == nil
                 ? "no report title, no section heading and no table label of a 政府信息公开工作年度报告"
+                : reportTitle != nil && !bodyEvidence ? "a report title without a report body (a listing or navigation page)"
                 : "too little of a 政府信息公开工作年度报告 (one heading, no title, no table labels)")
+        }
+        // A page listing several reports (a 年报 column) is not itself a report.
+        if headings.count < 2 && mNational < 2 {
+            var titles = Set<String>()
+            for i in 0..<segments.count {
+                if let l = line(i), PageText.isTitle(l), PageText.titleYear(l) != nil { titles.insert(LabelText.matchKey(l)) }
+            }
+            if titles.count >= 3 { throw NormalizeError.notAReport("\(titles.count) different report titles and no report body (a listing page)") }
         }
 
         // Page metadata.

@@ -220,7 +220,16 @@ extension Pipeline {
     /// whose payload cannot be decoded is reported through `problem`.
     public static func forEachPage(inWARC path: String, problem: (String, String) -> Void, _ body: (PageSource) throws -> Void) throws {
         let name = (path as NSString).lastPathComponent
+        // nianbao's own captures say in their metadata record what kind of page each was: listing
+        // pages and robots.txt are not report candidates.
+        var notPages = Set<String>()
+        try WARCReader.forEach(path: path) { _, record in
+            guard record.type == "metadata", let to = record["WARC-Concurrent-To"] else { return }
+            let fields = String(decoding: record.block, as: UTF8.self)
+            if fields.contains("kind: listing\r\n") || fields.contains("kind: robots\r\n") { notPages.insert(to) }
+        }
         try WARCReader.forEach(path: path) { offset, record in
+            if let id = record["WARC-Record-ID"], notPages.contains(id) { return }
             let label = "\(path)@\(offset)"
             let uri = record["WARC-Target-URI"]
             let date = record["WARC-Date"]
@@ -228,6 +237,9 @@ extension Pipeline {
             case "response"?:
                 guard record["Content-Type"]?.lowercased().hasPrefix("application/http") ?? false,
                       let http = HTTPResponse.parse(record.block), (200..<300).contains(http.status) else { return }
+                // robots.txt and other non-page responses are not report candidates.
+                if uri?.lowercased().hasSuffix("/robots.txt") ?? false { return }
+                if let ct = http.header("Content-Type")?.lowercased(), !(ct.contains("html") || ct.contains("text/plain")) { return }
                 let payload: [UInt8]
                 do { payload = try http.decodedBody(limit: maxPayloadBytes) } catch {
                     problem(label, "\(error)")

@@ -166,6 +166,13 @@ struct Harvest: ParsableCommand {
             stderr("nianbao: error: \(error)")
             throw ExitCode(2)
         }
+        if progress {
+            // On a terminal: one line redrawn in place.
+            harvester.progress = { s, pending in
+                let line = "\r\u{1B}[K\(s.fetched) fetched, \(pending) queued, \(s.newReports) new, \(s.changedReports) changed, \(s.notModified) not modified, \(s.failures.values.reduce(0, +)) failures"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
         let summary: HarvestSummary
         do { summary = try harvester.run(sitesFile) } catch {
             sessions.forEach { $0.abandon() }
@@ -175,6 +182,7 @@ struct Harvest: ParsableCommand {
         for s in sessions {
             do { stderr("nianbao: \(try s.finish())") } catch { stderr("nianbao: error: \(s.spec): \(error)"); s.abandon() }
         }
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         stderr(summary.line)
         let failures = summary.failures.values.reduce(0, +)
         let succeeded = summary.fetched > 0 && (summary.captures + summary.notModified + summary.newReports) > 0
