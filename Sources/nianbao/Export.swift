@@ -70,3 +70,18 @@ struct Export: ParsableCommand {
 func stderr(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
+
+/// Opens every sink, or none: on a failure the ones already open are abandoned, an error line is
+/// printed and `failure` is thrown.
+func openSinks(_ specs: [String], failure: ExitCode) throws -> [SinkSession] {
+    var sessions: [SinkSession] = []
+    for text in specs {
+        let spec = try SinkSpec(parsing: text)
+        do { sessions.append(try SinkSession(spec)) } catch {
+            sessions.forEach { $0.abandon() }
+            stderr("nianbao: error: \(spec): \(error)")
+            throw failure
+        }
+    }
+    return sessions
+}

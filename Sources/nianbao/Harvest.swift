@@ -110,14 +110,7 @@ struct Harvest: ParsableCommand {
             stderr("nianbao: error: \(out): \(error.localizedDescription)")
             throw ExitCode(2)
         }
-        var sessions: [SinkSession] = []
-        for spec in try sinks.map({ try SinkSpec(parsing: $0) }) {
-            do { sessions.append(try SinkSession(spec)) } catch {
-                sessions.forEach { $0.abandon() }
-                stderr("nianbao: error: \(spec): \(error)")
-                throw ExitCode(2)
-            }
-        }
+        let sessions = try openSinks(sinks, failure: ExitCode(2))
         var options = HarvestOptions(statePath: state, warcDirectory: warcDir)
         options.client.connectTimeout = min(timeout, 10)
         options.client.totalTimeout = timeout

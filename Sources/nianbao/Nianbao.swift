@@ -84,14 +84,7 @@ struct Normalize: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var sessions: [SinkSession] = []
-        for spec in try sinks.map({ try SinkSpec(parsing: $0) }) {
-            do { sessions.append(try SinkSession(spec)) } catch {
-                sessions.forEach { $0.abandon() }
-                report("\(spec): \(error)")
-                throw ExitCode(1)
-            }
-        }
+        let sessions = try openSinks(sinks, failure: ExitCode(1))
         Pipeline.initialize()
         var records = 0, checksFailing = 0
         var cellCounts: [String: Int] = [:]
