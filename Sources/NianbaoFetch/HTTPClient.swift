@@ -50,11 +50,6 @@ public struct HTTPExchange: Sendable {
     /// Milliseconds: connect, first byte, total.
     public var timings: (connect: Int, firstByte: Int, total: Int)
 
-    /// Parsed response headers.
-    public var headers: [(name: String, value: String)] {
-        HTTPResponse.parse(responseHead + body)?.headers ?? []
-    }
-
     /// The first value of a response header (case-insensitive).
     public func header(_ name: String) -> String? {
         let n = name.lowercased()

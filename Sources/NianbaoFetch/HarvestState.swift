@@ -113,9 +113,4 @@ public final class HarvestState {
     public func endRun(_ id: Int, at time: String, summary: String) throws {
         _ = try db.query("UPDATE runs SET finished = ?, summary = ? WHERE run_id = ?", [.text(time), .text(summary), .int(id)])
     }
-
-    /// Number of URLs with a capture.
-    public func capturedCount() throws -> Int {
-        Int(try db.query("SELECT COUNT(*) FROM urls WHERE warc IS NOT NULL", []).first?.first.flatMap { $0 } ?? "0") ?? 0
-    }
 }

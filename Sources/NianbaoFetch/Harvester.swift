@@ -250,11 +250,6 @@ public final class Harvester: @unchecked Sendable {
     /// One attempt at one task: the outcome for the scheduler, and the work that follows a 2xx page
     /// (archive, discover, normalize; returns a failure reason or nil). Called without the lock.
     func perform(_ task: FetchTask, client: HTTPClient) -> (AttemptOutcome, (() -> String?)?) {
-        let outcome = attempt(task, client: client)
-        return (outcome.0, outcome.1)
-    }
-
-    func attempt(_ task: FetchTask, client: HTTPClient) -> (AttemptOutcome, (() -> String?)?) {
         let prior = (try? state.get(task.url)) ?? nil
         if task.kind != .robots {
             lock.lock()

@@ -108,12 +108,10 @@ public enum CellParser {
         }
         var chars = Array(compact)
         var negative = false
-        var signSeen = false
         if let f = chars.first {
-            if f == "+" || f == "增" { chars.removeFirst(); signSeen = true; if f == "增" { conversions.append("number.worded_sign") } }
-            else if f == "-" || f == "减" || f == "—" { chars.removeFirst(); negative = true; signSeen = true; if f == "减" { conversions.append("number.worded_sign") } }
+            if f == "+" || f == "增" { chars.removeFirst(); if f == "增" { conversions.append("number.worded_sign") } }
+            else if f == "-" || f == "减" || f == "—" { chars.removeFirst(); negative = true; if f == "减" { conversions.append("number.worded_sign") } }
         }
-        _ = signSeen
         // Units.
         var unit: String?
         let unitSuffixes: [(String, String?)] = [("万元", "万元"), ("元", "元"), ("件", nil), ("个", nil), ("条", nil), ("项", nil), ("次", nil), ("家", nil)]
