@@ -270,7 +270,8 @@ public struct HTTPResponse: Sendable {
         return HTTPResponse(status: status, headers: headers.map { (name: $0.0, value: $0.1) }, body: body)
     }
 
-    static func dechunk(_ b: [UInt8]) -> [UInt8]? {
+    /// Removes chunked transfer coding; nil when `b` is not validly chunked.
+    public static func dechunk(_ b: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []
         var i = 0
         while i < b.count {

@@ -41,7 +41,7 @@ public struct HTTPExchange: Sendable {
     public var requestHead: [UInt8]
     /// The response status line and headers exactly as received (CRLF line ends, blank line included).
     public var responseHead: [UInt8]
-    /// The response body as received (content coding still applied).
+    /// The response body as received (transfer and content codings still applied).
     public var body: [UInt8]
     /// Status code.
     public var status: Int
@@ -49,6 +49,12 @@ public struct HTTPExchange: Sendable {
     public var remoteIP: String?
     /// Milliseconds: connect, first byte, total.
     public var timings: (connect: Int, firstByte: Int, total: Int)
+
+    /// The entity body: ``body`` with chunked transfer coding removed (what WARC-Payload-Digest covers).
+    public var payload: [UInt8] {
+        guard header("Transfer-Encoding")?.lowercased().contains("chunked") ?? false else { return body }
+        return HTTPResponse.dechunk(body) ?? body
+    }
 
     /// The first value of a response header (case-insensitive).
     public func header(_ name: String) -> String? {
@@ -129,6 +135,9 @@ public final class HTTPClient {
         _ = nianbao_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         _ = nianbao_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         _ = nianbao_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        // Keep chunked framing as received (the WARC response record stores the bytes as sent);
+        // ``HTTPExchange/payload`` removes it.
+        _ = nianbao_curl_setopt_long(handle, CURLOPT_HTTP_TRANSFER_DECODING, 0)
         _ = nianbao_curl_setopt_string(handle, CURLOPT_USERAGENT, config.userAgent)
         if let proxy = config.proxy { _ = nianbao_curl_setopt_string(handle, CURLOPT_PROXY, proxy) }
         _ = nianbao_curl_setopt_slist(handle, CURLOPT_RESOLVE, slist(pins))

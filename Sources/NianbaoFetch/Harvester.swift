@@ -288,10 +288,10 @@ public final class Harvester: @unchecked Sendable {
         if task.kind == .robots {
             switch status {
             case 200..<300:
-                let body = (try? ContentCoding.decode(exchange.body, encoding: exchange.header("Content-Encoding"), limit: 512 * 1024)) ?? []
+                let body = (try? ContentCoding.decode(exchange.payload, encoding: exchange.header("Content-Encoding"), limit: 512 * 1024)) ?? []
                 let rules = RobotsRules(parsing: String(decoding: body, as: UTF8.self), productToken: options.robotsToken)
                 setRobots(task.host, rules)
-                if prior?.payloadDigest == WARCDigest.sha1(exchange.body) {
+                if prior?.payloadDigest == WARCDigest.sha1(exchange.payload) {
                     try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
                 } else {
                     _ = capture(task, exchange, prior: prior, extra: [("robots", "parsed")])
@@ -358,11 +358,11 @@ public final class Harvester: @unchecked Sendable {
         // 2xx: decode (capped), capture if new, then discover or normalize — after the host is released.
         return (.done(status: status), { [self] in
             let payload: [UInt8]
-            do { payload = try ContentCoding.decode(exchange.body, encoding: exchange.header("Content-Encoding"), limit: options.maxDecodedBytes) } catch {
+            do { payload = try ContentCoding.decode(exchange.payload, encoding: exchange.header("Content-Encoding"), limit: options.maxDecodedBytes) } catch {
                 try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: "decode", at: Self.isoNow())
                 return "\(error)".contains("exceeds") ? "too_large" : "bad_encoding"
             }
-            let digest = WARCDigest.sha1(exchange.body)
+            let digest = WARCDigest.sha1(exchange.payload)
             if let p = prior, p.payloadDigest == digest {
                 try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
                 lock.lock(); summary.notModified += 1; lock.unlock()
@@ -421,7 +421,7 @@ public final class Harvester: @unchecked Sendable {
         let responseID = WARCWriter.recordID(["response", task.url, date, WARCDigest.sha1(block)])
         var response = WARCRecord(fields: [("WARC-Type", "response"), ("WARC-Record-ID", responseID), ("WARC-Date", date),
                                            ("WARC-Target-URI", task.url), ("Content-Type", "application/http;msgtype=response"),
-                                           ("WARC-Payload-Digest", WARCDigest.sha1(e.body)), ("WARC-Block-Digest", WARCDigest.sha1(block))].map { (name: $0.0, value: $0.1) },
+                                           ("WARC-Payload-Digest", WARCDigest.sha1(e.payload)), ("WARC-Block-Digest", WARCDigest.sha1(block))].map { (name: $0.0, value: $0.1) },
                                   block: block)
         if let ip = e.remoteIP { response.fields.insert((name: "WARC-IP-Address", value: ip), at: 3) }
         let request = WARCRecord(fields: [("WARC-Type", "request"), ("WARC-Record-ID", WARCWriter.recordID(["request", task.url, date, responseID])),
@@ -455,9 +455,9 @@ public final class Harvester: @unchecked Sendable {
             let offset = try w.write(response)
             try w.write(metadata)
             let name = (w.path as NSString).lastPathComponent
-            try appendIndex(w.path, url: task.url, date: date, offset: offset, status: e.status, digest: WARCDigest.sha1(e.body))
+            try appendIndex(w.path, url: task.url, date: date, offset: offset, status: e.status, digest: WARCDigest.sha1(e.payload))
             try state.recordCapture(URLState(url: task.url, kind: task.kind.rawValue, etag: e.header("ETag"), lastModified: e.header("Last-Modified"),
-                                             payloadDigest: WARCDigest.sha1(e.body), status: e.status, warc: name, warcOffset: offset, reportID: nil), at: date)
+                                             payloadDigest: WARCDigest.sha1(e.payload), status: e.status, warc: name, warcOffset: offset, reportID: nil), at: date)
             summary.captures += 1
             return (name, offset, date)
         } catch {

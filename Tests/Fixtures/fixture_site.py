@@ -14,7 +14,8 @@ the Host header (the harvester maps the names to 127.0.0.1 with --resolve):
   bad.test                 a listing linking to misbehaving pages: /500 (always 500), /429 (429 with
                            Retry-After: 1, then 200), /slow (drips one byte a second), /reset (closes
                            the connection), /loop (redirects to itself), /big (30 MB), /bomb (gzip
-                           bomb: 100 MB of zeros), /wrong-charset (UTF-8 labelled gbk)
+                           bomb: 100 MB of zeros), /wrong-charset (UTF-8 labelled gbk), /chunked (gzip
+                           content in chunked transfer coding)
   storm.test               a listing of 12 report links that all answer 500 (a host to park)
 
 Control endpoints on any host: /__log (JSON list of every request: host, path, time, headers),
@@ -131,7 +132,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             return self.send(404, b"")
         if path == "/nb/index.html":
-            links = ["500", "429", "slow", "reset", "loop", "big", "bomb", "wrong-charset"]
+            links = ["500", "429", "slow", "reset", "loop", "big", "bomb", "wrong-charset", "chunked"]
             body = "".join(f'<a href="/{l}">{l} 年度报告</a>' for l in links)
             return self.page(f"<html><body>{body}</body></html>".encode())
         if path == "/500":
@@ -166,6 +167,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, b"<p>" + b"x" * (30 << 20), [("Content-Type", "text/html")])
         if path == "/bomb":
             return self.send(200, self.server.bomb, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")])
+        if path == "/chunked":
+            # Transfer-Encoding: chunked, gzip content: both codings must be undone, the WARC keeps them.
+            body = gzip.compress(PAGES[2])
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(body), 4000):
+                part = body[i:i + 4000]
+                self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if path == "/wrong-charset":
             return self.page(PAGES[1], "text/html; charset=gbk")
         self.send(404, b"")
