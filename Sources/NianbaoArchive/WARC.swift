@@ -66,11 +66,13 @@ public enum WARCDigest {
 public enum WARCError: Error, Equatable, CustomStringConvertible {
     case io(String)
     case malformed(offset: Int, reason: String)
+    /// The bytes end inside a record (more may follow in a stream; at the end of a file it is a partial record).
+    case incomplete(offset: Int, reason: String)
 
     public var description: String {
         switch self {
         case .io(let why): return why
-        case .malformed(let offset, let reason): return "malformed WARC record at byte \(offset): \(reason)"
+        case .malformed(let offset, let reason), .incomplete(let offset, let reason): return "malformed WARC record at byte \(offset): \(reason)"
         }
     }
 }
@@ -82,13 +84,67 @@ public enum WARCReader {
 
     /// Calls `body` with (byte offset of the record in the file, record) for every record, in order.
     /// A truncated or corrupt tail stops the reading with an error naming its offset.
+    ///
+    /// The file is read as a stream, one record (one gzip member) at a time, so memory stays bounded
+    /// by the largest record, not by the file.
     public static func forEach(path: String, _ body: (Int, WARCRecord) throws -> Void) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw WARCError.io("\(path): cannot read") }
-        try forEach(bytes: [UInt8](data), body)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw WARCError.io("\(path): cannot read") }
+        defer { try? handle.close() }
+        var buffer: [UInt8] = []
+        var bufferStart = 0  // file offset of buffer[0]
+        var eof = false
+        func fill(_ atLeast: Int) throws {
+            while !eof && buffer.count < atLeast {
+                let chunk = try handle.read(upToCount: max(4 << 20, atLeast - buffer.count)) ?? Data()
+                if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+            }
+        }
+        try fill(2)
+        let gzipped = buffer.count >= 2 && buffer[0] == 0x1F && buffer[1] == 0x8B
+        var want = 4 << 20
+        while true {
+            try fill(want)
+            if buffer.isEmpty { return }
+            do {
+                if gzipped {
+                    let (member, end) = try Gzip.decompressMember(buffer, at: 0, limit: maxBlock + 65536)
+                    var inner = 0
+                    while inner < member.count {
+                        let (record, next) = try parse(member, at: inner, fileOffset: bufferStart)
+                        try body(bufferStart, record)
+                        inner = next
+                    }
+                    buffer.removeFirst(end)
+                    bufferStart += end
+                } else {
+                    let (record, next) = try parse(buffer, at: 0, fileOffset: bufferStart)
+                    try body(bufferStart, record)
+                    buffer.removeFirst(next)
+                    bufferStart += next
+                }
+                want = 4 << 20
+            } catch let e where !eof && (e as? CompressionError == .truncated || { if case .incomplete? = e as? WARCError { return true } else { return false } }()) {
+                // The record continues past what was read: read more and try again.
+                guard buffer.count < maxBlock + (1 << 20) else { throw WARCError.malformed(offset: bufferStart, reason: "record larger than \(maxBlock) bytes") }
+                want = buffer.count * 2
+            } catch WARCError.incomplete(let offset, let reason) {
+                throw WARCError.malformed(offset: offset, reason: reason)
+            } catch let e as WARCError {
+                throw e
+            } catch {
+                throw WARCError.malformed(offset: bufferStart, reason: "\(error)")
+            }
+        }
     }
 
     /// ``forEach(path:_:)`` on bytes in memory.
     public static func forEach(bytes: [UInt8], _ body: (Int, WARCRecord) throws -> Void) throws {
+        do { try forEachInMemory(bytes, body) } catch WARCError.incomplete(let offset, let reason) {
+            throw WARCError.malformed(offset: offset, reason: reason)
+        }
+    }
+
+    static func forEachInMemory(_ bytes: [UInt8], _ body: (Int, WARCRecord) throws -> Void) throws {
         var offset = 0
         let gzipped = bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
         while offset < bytes.count {
@@ -112,27 +168,12 @@ public enum WARCReader {
         }
     }
 
-    /// The offset up to which `bytes` holds complete records: a killed writer leaves a partial last
-    /// member, which is cut back to this length.
-    public static func validLength(_ bytes: [UInt8]) -> Int {
-        var good = 0
-        do {
-            try forEach(bytes: bytes) { _, _ in }
-            return bytes.count
-        } catch WARCError.malformed(let offset, _) {
-            good = offset
-        } catch {
-            good = 0
-        }
-        return good
-    }
-
     static func parse(_ b: [UInt8], at start: Int, fileOffset: Int) throws -> (WARCRecord, Int) {
         var i = start
         // Skip stray blank lines between records.
         while i + 1 < b.count, b[i] == 0x0D || b[i] == 0x0A { i += 1 }
         guard let headerEnd = find(b, [0x0D, 0x0A, 0x0D, 0x0A], from: i) else {
-            throw WARCError.malformed(offset: fileOffset, reason: "no end of header")
+            throw WARCError.incomplete(offset: fileOffset, reason: "no end of header")
         }
         let head = String(decoding: b[i..<headerEnd], as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
@@ -148,10 +189,10 @@ public enum WARCReader {
         }
         guard let n = length, n >= 0, n <= maxBlock else { throw WARCError.malformed(offset: fileOffset, reason: "bad Content-Length") }
         let blockStart = headerEnd + 4
-        guard blockStart + n <= b.count else { throw WARCError.malformed(offset: fileOffset, reason: "block ends early") }
+        guard blockStart + n <= b.count else { throw WARCError.incomplete(offset: fileOffset, reason: "block ends early") }
         var next = blockStart + n
         if next + 4 <= b.count, Array(b[next..<(next + 4)]) == [0x0D, 0x0A, 0x0D, 0x0A] { next += 4 } else if next == b.count {
-            throw WARCError.malformed(offset: fileOffset, reason: "record not terminated")
+            throw WARCError.incomplete(offset: fileOffset, reason: "record not terminated")
         }
         return (WARCRecord(fields: fields.map { (name: $0.0, value: $0.1) }, block: Array(b[blockStart..<(blockStart + n)])), next)
     }
@@ -188,11 +229,16 @@ public final class WARCWriter {
         let fm = FileManager.default
         var cut = 0
         if fm.fileExists(atPath: path) {
-            guard let data = fm.contents(atPath: path) else { throw WARCError.io("\(path): cannot read") }
-            let bytes = [UInt8](data)
-            let good = WARCReader.validLength(bytes)
-            if good < bytes.count {
-                cut = bytes.count - good
+            let total = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            var good = 0
+            do {
+                try WARCReader.forEach(path: path) { _, _ in }
+                good = total
+            } catch WARCError.malformed(let offset, _) {
+                good = offset
+            }
+            if good < total {
+                cut = total - good
                 guard truncate(path, off_t(good)) == 0 else { throw WARCError.io("\(path): cannot cut back a partial record") }
             }
         } else {

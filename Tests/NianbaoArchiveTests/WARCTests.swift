@@ -83,6 +83,28 @@ func responseRecord(uri: String, status: String, headers: [String], body: [UInt8
         #expect(uris == [nil, "http://a/1", "http://a/3"])
     }
 
+    @Test func filesAreReadAsStreamsWithRecordsLargerThanTheReadWindow() throws {
+        for gz in [true, false] {
+            let path = NSTemporaryDirectory() + "nianbao-stream-\(UUID().uuidString).warc" + (gz ? ".gz" : "")
+            var rng = SystemRandomNumberGenerator()
+            let big = (0..<(9 << 20)).map { _ in UInt8.random(in: 0...255, using: &rng) }  // incompressible, > 2 read windows
+            let records = [responseRecord(uri: "http://a/small", status: "200 OK", headers: [], body: Array("x".utf8)),
+                           responseRecord(uri: "http://a/big", status: "200 OK", headers: [], body: big),
+                           responseRecord(uri: "http://a/after", status: "200 OK", headers: [], body: Array("y".utf8))]
+            var bytes: [UInt8] = []
+            var offsets: [Int] = []
+            for r in records {
+                offsets.append(bytes.count)
+                bytes += gz ? Gzip.compress(r.serialized(), level: 1) : r.serialized()
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            var seen: [(Int, String?)] = []
+            try WARCReader.forEach(path: path) { seen.append(($0, $1["WARC-Target-URI"])) }
+            #expect(seen.map(\.0) == offsets, "gz \(gz)")
+            #expect(seen.map(\.1) == ["http://a/small", "http://a/big", "http://a/after"])
+        }
+    }
+
     @Test func chunkedBodiesAreDechunked() throws {
         let block = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".utf8)
         let r = try #require(HTTPResponse.parse(block))
