@@ -198,7 +198,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
         // 500 and the reset were retried once each (--retries 1); a redirect back to itself is a loop at once.
         let log = try site.log()
         #expect(log.filter { $0.path == "/500" }.count == 2)
-        #expect(log.filter { $0.path == "/reset" }.count == 2)
+        // (libcurl itself retries once when a reused keep-alive connection dies before any response.)
+        #expect((2...4).contains(log.filter { $0.path == "/reset" }.count))
         #expect(log.filter { $0.path == "/loop" }.count == 1)
         // The page with a wrong charset header still gives a record, flagged; so do /429 after its retry
         // and the chunked, gzipped page (the WARC keeps its chunked framing; digests still verify).
