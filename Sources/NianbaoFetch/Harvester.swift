@@ -109,6 +109,8 @@ public final class Harvester: @unchecked Sendable {
     var siteLimits: [String: (pages: Int, depth: Int)] = [:]
     var writer: WARCWriter?
     var warcName = ""
+    /// Follow-ups (archive, discover, normalize) running now.
+    var followUpsRunning = 0
     var runID = 0
     let startTime = Date()
     /// Receives new and changed report pages; returns the record id, or an error reason.
@@ -200,7 +202,10 @@ public final class Harvester: @unchecked Sendable {
             let next = scheduler.next(now: now)
             switch next {
             case .finished:
+                // Work being archived may still discover more: only stop when none is left.
+                let busy = followUpsRunning > 0
                 lock.unlock()
+                if busy { usleep(10_000); continue }
                 return
             case .waitUntil(let t):
                 lock.unlock()
@@ -226,9 +231,11 @@ public final class Harvester: @unchecked Sendable {
                 let (retryAt, parked) = scheduler.completed(task, outcome, now: Date().timeIntervalSince1970)
                 if let followUp {
                     // The host is free again; archiving, discovery and normalizing happen off its clock.
+                    followUpsRunning += 1
                     lock.unlock()
                     let failure = followUp()
                     lock.lock()
+                    followUpsRunning -= 1
                     if let f = failure { summary.failures[f, default: 0] += 1 }
                 }
                 if parked { summary.parkedHosts.append(task.host) }
