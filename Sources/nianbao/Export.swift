@@ -32,15 +32,7 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let specs = try sinks.isEmpty ? [SinkSpec.defaultSink] : sinks.map { try SinkSpec(parsing: $0) }
-        var sessions: [SinkSession] = []
-        do {
-            for s in specs { sessions.append(try SinkSession(s)) }
-        } catch {
-            sessions.forEach { $0.abandon() }
-            stderr("nianbao: error: \(error)")
-            throw ExitCode(1)
-        }
+        let sessions = try openSinks(sinks.isEmpty ? [SinkSpec.defaultSink.description] : sinks, failure: ExitCode(1))
         var records = 0
         let problems: [RecordReader.Problem]
         do {

@@ -209,3 +209,26 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(((second["report"] as! [String: Any])["agency"] as? String) == "临港经济开发区")
     }
 }
+
+@Suite struct ExportCLITests {
+    @Test func exportIsIdempotentAndReportsBadRecords() throws {
+        let dir = try tempDir("export")
+        let snapshots = packageRoot.appendingPathComponent("Snapshots").path
+        let args = ["export", snapshots, "--to", "sqlite:\(dir)/db.sqlite", "--to", "csv:\(dir)/wide.csv", "--to", "ndjson:\(dir)/all.ndjson"]
+        let first = try run(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("15 new, 0 changed (new version), 0 unchanged"))
+        #expect(first.stderr.contains("csv:\(dir)/wide.csv: 15 rows"))
+        let again = try run(args)
+        #expect(again.stderr.contains("0 new, 0 changed (new version), 15 unchanged"))
+        let ndjson = try String(contentsOfFile: dir + "/all.ndjson", encoding: .utf8)
+        #expect(ndjson.split(separator: "\n").count == 15)
+        // A line that is not a record is reported; the good ones still load.
+        try (ndjson.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n{\"id\": 1}\n").write(toFile: dir + "/mixed.ndjson", atomically: true, encoding: .utf8)
+        let mixed = try run(["export", dir + "/mixed.ndjson", "--to", "sqlite:\(dir)/db2.sqlite"])
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr.contains("mixed.ndjson:3: not a nianbao record"))
+        #expect(mixed.stderr.contains("2 new"))
+        #expect(try run(["export", snapshots, "--to", "nosuch:x"]).status == 64)
+    }
+}
