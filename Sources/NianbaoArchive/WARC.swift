@@ -168,6 +168,19 @@ public enum WARCReader {
         }
     }
 
+    /// The `kind` nianbao's `metadata` records give the responses they accompany: response record
+    /// id (`WARC-Concurrent-To`) → `listing`, `report` or `robots`. Empty for other tools' files.
+    public static func captureKinds(path: String) throws -> [String: String] {
+        var kinds: [String: String] = [:]
+        try forEach(path: path) { _, record in
+            guard record.type == "metadata", let to = record["WARC-Concurrent-To"] else { return }
+            for line in String(decoding: record.block, as: UTF8.self).components(separatedBy: "\r\n") where line.hasPrefix("kind: ") {
+                kinds[to] = String(line.dropFirst(6))
+            }
+        }
+        return kinds
+    }
+
     static func parse(_ b: [UInt8], at start: Int, fileOffset: Int) throws -> (WARCRecord, Int) {
         var i = start
         // Skip stray blank lines between records.

@@ -535,20 +535,14 @@ public final class Harvester: @unchecked Sendable {
             let repaired = try WARCWriter(path: path, info: [], date: Self.isoNow())
             if repaired.repairedBytes > 0 { log("nianbao harvest: \(name): cut back \(repaired.repairedBytes) bytes of a partial record") }
             // The metadata records say what kind of page each response was.
-            var kinds: [String: FetchTask.Kind] = [:]
-            try WARCReader.forEach(path: path) { _, record in
-                guard record.type == "metadata", let to = record["WARC-Concurrent-To"] else { return }
-                for line in String(decoding: record.block, as: UTF8.self).components(separatedBy: "\r\n") where line.hasPrefix("kind: ") {
-                    kinds[to] = FetchTask.Kind(rawValue: String(line.dropFirst(6)))
-                }
-            }
+            let kinds = try WARCReader.captureKinds(path: path)
             try WARCReader.forEach(path: path) { offset, record in
                 guard record.type == "response", let url = record["WARC-Target-URI"], let http = HTTPResponse.parse(record.block) else { return }
                 let digest = WARCDigest.sha1(http.body)
                 let known = try state.get(url)
                 guard known?.payloadDigest != digest else { return }
                 let date = record["WARC-Date"] ?? Self.isoNow()
-                let kind = record["WARC-Record-ID"].flatMap { kinds[$0] } ?? (known?.kind).flatMap(FetchTask.Kind.init(rawValue:))
+                let kind = record["WARC-Record-ID"].flatMap { kinds[$0] }.flatMap(FetchTask.Kind.init(rawValue:)) ?? (known?.kind).flatMap(FetchTask.Kind.init(rawValue:))
                     ?? (url.hasSuffix("/robots.txt") ? .robots : .report)
                 try state.recordCapture(URLState(url: url, kind: kind.rawValue, etag: http.header("ETag"), lastModified: http.header("Last-Modified"),
                                                  payloadDigest: digest, status: http.status, warc: name, warcOffset: offset, reportID: nil), at: date)

@@ -222,14 +222,9 @@ extension Pipeline {
         let name = (path as NSString).lastPathComponent
         // nianbao's own captures say in their metadata record what kind of page each was: listing
         // pages and robots.txt are not report candidates.
-        var notPages = Set<String>()
-        try WARCReader.forEach(path: path) { _, record in
-            guard record.type == "metadata", let to = record["WARC-Concurrent-To"] else { return }
-            let fields = String(decoding: record.block, as: UTF8.self)
-            if fields.contains("kind: listing\r\n") || fields.contains("kind: robots\r\n") { notPages.insert(to) }
-        }
+        let kinds = try WARCReader.captureKinds(path: path)
         try WARCReader.forEach(path: path) { offset, record in
-            if let id = record["WARC-Record-ID"], notPages.contains(id) { return }
+            if let id = record["WARC-Record-ID"], let kind = kinds[id], kind == "listing" || kind == "robots" { return }
             let label = "\(path)@\(offset)"
             let uri = record["WARC-Target-URI"]
             let date = record["WARC-Date"]
