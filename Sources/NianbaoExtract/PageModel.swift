@@ -97,6 +97,14 @@ public enum TextWhitespace {
         }
     }
 
+    /// Removes spacing (see ``isSpace(_:)``) from both ends.
+    public static func trim(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        return String(scalars[first...last])
+    }
+
     /// Collapses runs of spacing into one ASCII space and trims both ends.
     public static func collapse(_ s: String) -> String {
         var out = String.UnicodeScalarView()

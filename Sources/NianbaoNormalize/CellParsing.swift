@@ -1,3 +1,5 @@
+import NianbaoExtract
+
 /// An exact decimal number: `mantissa × 10^-scale` (money keeps its decimals without binary rounding).
 public struct DecimalNumber: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The digits as an integer.
@@ -89,7 +91,7 @@ public enum CellParser {
            first != "增", first != "减", first != "无", first != "零" {
             return nil
         }
-        let trimmed = TextWhitespaceFold.trim(text)
+        let trimmed = TextWhitespace.trim(text)
         if trimmed.isEmpty { return .blank }
         var s = Array(trimmed.unicodeScalars)
         var conversions: [String] = []
@@ -159,22 +161,5 @@ public enum CellParser {
         var j = i + 1
         while j < chars.count, chars[j].isASCII, chars[j].wholeNumberValue != nil { n += 1; j += 1 }
         return n == 3
-    }
-}
-
-/// Trimming that treats NBSP and ideographic spaces as spacing.
-enum TextWhitespaceFold {
-    static func trim(_ s: String) -> String {
-        let scalars = s.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = scalars.lastIndex(where: { !isSpace($0) })!
-        return String(scalars[first...last])
-    }
-
-    static func isSpace(_ u: Unicode.Scalar) -> Bool {
-        switch u.value {
-        case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xA0, 0x3000, 0x200B, 0xFEFF: return true
-        default: return false
-        }
     }
 }

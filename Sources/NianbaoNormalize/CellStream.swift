@@ -80,7 +80,7 @@ enum CellStreamBuilder {
                 }
                 return
             }
-            var pieces = line.split(separator: "|", omittingEmptySubsequences: false).map { TextWhitespaceFold.trim(String($0)) }
+            var pieces = line.split(separator: "|", omittingEmptySubsequences: false).map { TextWhitespace.trim(String($0)) }
             while let last = pieces.last, last.isEmpty { pieces.removeLast() }
             var first = true
             for p in pieces {

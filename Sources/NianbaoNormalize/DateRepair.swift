@@ -1,3 +1,4 @@
+import NianbaoExtract
 /// A calendar date with an optional day (`YYYY-MM` when the source gives no day).
 public struct ReportDate: Sendable, Equatable, Comparable, CustomStringConvertible {
     /// Year.
@@ -69,7 +70,7 @@ public enum DateReader {
     /// `defaultYear` fills a missing year (`1231日` in `从202111日到1231日止`); `priorYear` is the
     /// year the role's prior refers to (the data year).
     public static func parse(_ text: String, role: DateRole, defaultYear: Int? = nil, priorYear: Int? = nil) -> ParsedDate? {
-        let raw = TextWhitespaceFold.trim(text)
+        let raw = TextWhitespace.trim(text)
         // Collapse spacing (B3) and fold full-width digits.
         var parts: [(digits: String, sep: Character?)] = []
         var current = ""

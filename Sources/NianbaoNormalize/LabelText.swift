@@ -150,8 +150,4 @@ public enum LabelText {
     static func isNumeralScalar(_ u: Unicode.Scalar) -> Bool {
         (u.value >= 0x30 && u.value <= 0x39) || "一二三四五六七八九十".unicodeScalars.contains(u)
     }
-
-    static func isNumeral(_ c: Character) -> Bool {
-        "一二三四五六七八九十0123456789".contains(c)
-    }
 }

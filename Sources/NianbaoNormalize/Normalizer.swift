@@ -479,7 +479,7 @@ struct NormalizeState {
             switch key {
             case "topics":
                 seenTopics = true
-                topics += value.split(whereSeparator: { "/\\;；".contains($0) }).map { TextWhitespaceFold.trim(String($0)) }.filter { !$0.isEmpty }
+                topics += value.split(whereSeparator: { "/\\;；".contains($0) }).map { TextWhitespace.trim(String($0)) }.filter { !$0.isEmpty }
             case "keywords":
                 seenKeywords = true
                 keywords += value.split(whereSeparator: { ",，;；、 ".contains($0) }).map { String($0) }.filter { !$0.isEmpty }

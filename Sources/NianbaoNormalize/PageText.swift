@@ -94,12 +94,12 @@ enum PageText {
             }
             if cuts.isEmpty || (cuts == [0] && heading(line) != nil) { out.append(seg); continue }
             if cuts.first != 0 {
-                let piece = TextWhitespaceFold.trim(String(chars[0..<cuts[0]]))
+                let piece = TextWhitespace.trim(String(chars[0..<cuts[0]]))
                 if !piece.isEmpty { out.append(.line(piece)) }
             }
             for (k, c) in cuts.enumerated() {
                 let e = k + 1 < cuts.count ? cuts[k + 1] : chars.count
-                out.append(contentsOf: splitHeadingFromBody(TextWhitespaceFold.trim(String(chars[c..<e]))))
+                out.append(contentsOf: splitHeadingFromBody(TextWhitespace.trim(String(chars[c..<e]))))
             }
         }
         return out
@@ -122,8 +122,8 @@ enum PageText {
                     j += 1
                 }
                 need = []
-                let head = TextWhitespaceFold.trim(String(chars[..<j]))
-                let body = TextWhitespaceFold.trim(String(chars[j...]))
+                let head = TextWhitespace.trim(String(chars[..<j]))
+                let body = TextWhitespace.trim(String(chars[j...]))
                 return body.isEmpty ? [.line(head)] : [.line(head), .line(body)]
             }
         }
@@ -146,7 +146,7 @@ enum PageText {
         let f = LabelText.fold(line)
         for end in ["年度报告", "工作报告", "年报"] {
             guard let r = f.firstRange(of: end) else { continue }
-            let prefix = TextWhitespaceFold.trim(String(f[..<r.upperBound]))
+            let prefix = TextWhitespace.trim(String(f[..<r.upperBound]))
             if prefix.count <= 60, prefix.count < f.count, isTitle(prefix), titleYear(prefix) != nil { return prefix }
         }
         return nil
@@ -275,16 +275,16 @@ enum PageText {
     }
 
     static func cleanValue(_ s: String) -> String {
-        var v = TextWhitespaceFold.trim(s)
+        var v = TextWhitespace.trim(s)
         var changed = true
         while changed {
             changed = false
             for f in furniture where v.hasSuffix(f) {
-                v = TextWhitespaceFold.trim(String(v.dropLast(f.count)))
+                v = TextWhitespace.trim(String(v.dropLast(f.count)))
                 changed = true
             }
         }
-        while let l = v.last, l == "|" || l == ":" || l == ";" { v = TextWhitespaceFold.trim(String(v.dropLast())) }
+        while let l = v.last, l == "|" || l == ":" || l == ";" { v = TextWhitespace.trim(String(v.dropLast())) }
         return v
     }
 
@@ -296,7 +296,7 @@ enum PageText {
         guard let m = markers.first(where: { f.contains($0) }), let r = f.firstRange(of: m) else { return nil }
         var rest = f[r.upperBound...]
         rest = rest.drop(while: { $0 == ":" || $0 == " " || $0 == "是" })
-        let items = rest.split(whereSeparator: { ">›»".contains($0) }).map { TextWhitespaceFold.trim(String($0)) }.filter { !$0.isEmpty }
+        let items = rest.split(whereSeparator: { ">›»".contains($0) }).map { TextWhitespace.trim(String($0)) }.filter { !$0.isEmpty }
         return items.isEmpty ? nil : items
     }
 
@@ -310,7 +310,7 @@ enum PageText {
             if org == nil, let r = f.firstRange(of: "请与") {
                 let tail = f[r.upperBound...]
                 if let e = tail.firstRange(of: "联系"), tail.distance(from: tail.startIndex, to: e.lowerBound) <= 40 {
-                    let o = TextWhitespaceFold.trim(String(tail[..<e.lowerBound]))
+                    let o = TextWhitespace.trim(String(tail[..<e.lowerBound]))
                     if o.count >= 2 { org = o }
                 }
             }
@@ -330,11 +330,11 @@ enum PageText {
                         let tail = f[r.upperBound...].drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" })
                         let p = tail.prefix(while: { ($0.isASCII && $0.isNumber) || "-—() ".contains($0) })
                         let digits = p.filter { $0.isNumber }
-                        var number = TextWhitespaceFold.trim(String(p))
+                        var number = TextWhitespace.trim(String(p))
                         // Drop a closing bracket that belongs to the sentence, not the number.
                         while let last = number.last, last == ")" || last == "-" || last == "—",
                               number.filter({ $0 == "(" }).count < number.filter({ $0 == ")" }).count || last != ")" {
-                            number = TextWhitespaceFold.trim(String(number.dropLast()))
+                            number = TextWhitespace.trim(String(number.dropLast()))
                         }
                         if digits.count >= 7 { phone = number; break }
                     }
@@ -358,7 +358,7 @@ enum PageText {
         guard let r = f.firstRange(of: label) else { return nil }
         let tail = f[r.upperBound...].drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" || $0 == "在" })
         let v = tail.prefix(while: { !",;。();|".contains($0) && $0 != " " })
-        let t = TextWhitespaceFold.trim(String(v))
+        let t = TextWhitespace.trim(String(v))
         return t.isEmpty ? nil : t
     }
 }
