@@ -111,12 +111,25 @@ struct NormalizeState {
     // MARK: run
 
     mutating func run(source: SourceInfo, id: String, extractor: ExtractorInfo) throws -> JSONValue {
+        // Match keys of every line and cell, computed once: headings and template markers both use them.
+        var lineKeys = [String?](repeating: nil, count: segments.count)
+        var allKeys = ByteText()
+        for (i, seg) in segments.enumerated() {
+            switch seg {
+            case .line(let l):
+                let k = LabelText.matchKey(l)
+                lineKeys[i] = k
+                allKeys.append(k)
+            case .table(let g): for r in g.rows { for c in r where !c.isSpanCopy { allKeys.append(LabelText.matchKey(c.text)) } }
+            }
+        }
+
         // Sections.
         var headings: [SectionHeading] = []
         var lastOrder = -1
         let order = SectionKind.allCases
-        for (i, seg) in segments.enumerated() {
-            guard case .line(let l) = seg, let kind = PageText.heading(l) else { continue }
+        for i in segments.indices {
+            guard let key = lineKeys[i], let kind = PageText.heading(key: key) else { continue }
             let o = order.firstIndex(of: kind)!
             if o > lastOrder { headings.append(SectionHeading(kind: kind, segmentIndex: i)); lastOrder = o }
         }
@@ -152,13 +165,6 @@ struct NormalizeState {
         let furnitureEnd = anchor ?? min(firstHeading, 60)
 
         // Template and report check.
-        var allKeys = ByteText()
-        for seg in segments {
-            switch seg {
-            case .line(let l): allKeys.append(LabelText.matchKey(l))
-            case .table(let g): for r in g.rows { for c in r where !c.isSpanCopy { allKeys.append(LabelText.matchKey(c.text)) } }
-            }
-        }
         let m2019 = ReportTemplate.markers2019.filter { allKeys.contains($0) }.count
         let m2021 = ReportTemplate.markers2021.filter { allKeys.contains($0) }.count
         let mNational = ReportTemplate.markersNational.filter { allKeys.contains($0) }.count
@@ -187,7 +193,7 @@ struct NormalizeState {
         if headings.count < 2 && mNational < 2 {
             var titles = Set<String>()
             for i in 0..<segments.count {
-                if let l = line(i), PageText.isTitle(l), PageText.titleYear(l) != nil { titles.insert(LabelText.matchKey(l)) }
+                if let l = line(i), let k = lineKeys[i], PageText.isTitle(l), PageText.titleYear(l) != nil { titles.insert(k) }
             }
             if titles.count >= 3 { throw NormalizeError.notAReport("\(titles.count) different report titles and no report body (a listing page)") }
         }
