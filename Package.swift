@@ -32,7 +32,8 @@ let package = Package(
         // Stage: text -> page model (lines and table grids), from HTML (libxml2 SAX) or flattened text.
         .target(name: "NianbaoExtract", dependencies: ["CLibXML2"]),
         // Stage: page model -> Report (templates as data, labels, cells, dates, solver, checks). Pure.
-        .target(name: "NianbaoNormalize", dependencies: ["NianbaoExtract"]),
+        .systemLibrary(name: "CStringSearch"),
+        .target(name: "NianbaoNormalize", dependencies: ["NianbaoExtract", "CStringSearch"]),
         // Stage: Report -> canonical JSON bytes.
         .target(name: "NianbaoEncode", dependencies: ["NianbaoNormalize"]),
         // Stage: archive. WARC 1.1 records in per-record gzip members: writer, reader, digests, HTTP payloads.
@@ -72,7 +73,7 @@ let package = Package(
             ]
         ),
         // Reference timings for scripts/bench.sh (libxml2 SAX/DOM baselines, in-process normalize).
-        .executableTarget(name: "nianbao-bench", dependencies: ["NianbaoPipeline", "NianbaoExtract", "NianbaoDecode"]),
+        .executableTarget(name: "nianbao-bench", dependencies: ["NianbaoPipeline", "NianbaoExtract", "NianbaoDecode", "NianbaoNormalize", "NianbaoEncode", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "NianbaoDecodeTests", dependencies: ["NianbaoDecode"]),
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),

@@ -91,6 +91,17 @@ public enum CellParser {
            first != "增", first != "减", first != "无", first != "零" {
             return nil
         }
+        // A Latin letter, or a CJK character that is neither a sign, a zero word nor a unit, makes a label.
+        for u in text.unicodeScalars {
+            let v = u.value
+            if (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) { return nil }
+            if v >= 0x4E00 && v <= 0x9FFF {
+                switch u {
+                case "增", "减", "无", "零", "万", "元", "件", "个", "条", "项", "次", "家": break
+                default: return nil
+                }
+            }
+        }
         let trimmed = TextWhitespace.trim(text)
         if trimmed.isEmpty { return .blank }
         var s = Array(trimmed.unicodeScalars)

@@ -108,21 +108,9 @@ public enum LabelText {
         return map
     }()
 
-    /// The id of the candidate whose key occurs earliest in `key` (ties: the first candidate listed).
-    /// `规范性文件(…规章…)` is a 规范性文件 row although it also contains 规章.
-    static func earliestMatch(in key: String, _ candidates: [(keys: [String], id: String)]) -> String? {
-        var best: (position: Int, id: String)?
-        for c in candidates {
-            for k in c.keys {
-                guard let pos = key.utf8Offset(of: k) else { continue }
-                if best == nil || pos < best!.position { best = (pos, c.id) }
-            }
-        }
-        return best?.id
-    }
-
     /// Removes a leading list number: `一、`, `(三)`, `1.`, `1、`, `(1)`, `第一,` …
     public static func stripNumbering(_ key: String) -> String {
+        guard let first = key.unicodeScalars.first, first == "(" || isNumeralScalar(first) else { return key }
         let u = Array(key.unicodeScalars)
         var i = 0
         var changed = true
@@ -148,6 +136,35 @@ public enum LabelText {
     }
 
     static func isNumeralScalar(_ u: Unicode.Scalar) -> Bool {
-        (u.value >= 0x30 && u.value <= 0x39) || "一二三四五六七八九十".unicodeScalars.contains(u)
+        switch u {
+        case "0"..."9", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十": return true
+        default: return false
+        }
+    }
+}
+
+/// Label keys compiled once: which candidate's key occurs earliest in a label (ties: the candidate
+/// listed first). `规范性文件(…规章…)` is a 规范性文件 row although it also contains 规章.
+struct LabelMatcher: Sendable {
+    private let needles: [(bytes: [UInt8], candidate: Int)]
+    private let ids: [String]
+
+    init(_ candidates: [(keys: [String], id: String)]) {
+        ids = candidates.map(\.id)
+        needles = candidates.enumerated().flatMap { i, c in c.keys.map { (Array($0.utf8), i) } }
+    }
+
+    func earliest(in key: String) -> String? {
+        var key = key
+        key.makeContiguousUTF8()
+        let best = key.utf8.withContiguousStorageIfAvailable { h -> (position: Int, candidate: Int)? in
+            var best: (position: Int, candidate: Int)?
+            for n in needles {
+                guard let pos = n.bytes.withUnsafeBufferPointer({ byteSearch(h, $0) }) else { continue }
+                if best == nil || pos < best!.position { best = (pos, n.candidate) }
+            }
+            return best
+        } ?? nil
+        return best.map { ids[$0.candidate] }
     }
 }

@@ -37,7 +37,7 @@ extension NormalizeState {
         let aligner = RowAligner(
             match: { key, _, _ in
                 guard key.count <= 70 else { return nil }
-                return LabelText.earliestMatch(in: key, rows.map { ($0.labelKeys, $0.block) }).map { .row($0) }
+                return spec.proactiveMatcher.earliest(in: key).map { .row($0) }
             },
             groupItems: [:],
             columns: { id in rows.first { $0.block == id }?.columns.count ?? 1 }
@@ -118,18 +118,18 @@ extension NormalizeState {
                 guard key.count <= 80 else { return nil }
                 let core = LabelText.stripNumbering(key)
                 // 表三 total row: (七)总计, or a bare 总计 once the outcome rows have started.
-                if key.contains("(七)总计") || core == "七总计" || (core == "总计" && seen.contains("outcome.granted")) {
+                if key.utf8Contains("(七)总计") || core == "七总计" || (core == "总计" && seen.contains("outcome.granted")) {
                     return .row("outcome.total")
                 }
                 if !is2019, core == "其他", group == "other_processing" || seen.contains("outcome.other_processing.fee_unpaid") {
                     return .row("outcome.other_processing.other")
                 }
-                if let id = LabelText.earliestMatch(in: key, appRows.map { ($0.labelKeys, $0.dotted) }) {
+                if let id = spec.applicationsMatcher.earliest(in: key) {
                     // 予以公开 must not match 不予公开 (the group label).
-                    if id == "outcome.granted" && core.hasPrefix("不予") { return .group("denied") }
+                    if id == "outcome.granted" && core.utf8HasPrefix("不予") { return .group("denied") }
                     return .row(id)
                 }
-                for g in ReportTemplate.groups where g.labelKeys.contains(where: { core.hasPrefix($0) }) {
+                for g in ReportTemplate.groups where g.labelKeys.contains(where: { core.utf8HasPrefix($0) }) {
                     return .group(g.key)
                 }
                 return nil

@@ -41,7 +41,14 @@ public struct ApplicationsRowSpec: Sendable {
     /// The group the row belongs to (`denied`, `unavailable`, …), nil for top-level rows.
     public let group: String?
     /// Dotted path, e.g. `outcome.denied.state_secret`.
-    public var dotted: String { path.joined(separator: ".") }
+    public let dotted: String
+
+    init(path: [String], labelKeys: [String], group: String?) {
+        self.path = path
+        self.labelKeys = labelKeys
+        self.group = group
+        dotted = path.joined(separator: ".")
+    }
 }
 
 /// A group label of 表三 (a rowspan cell over numbered items).
@@ -62,6 +69,20 @@ public struct ReportTemplate: Sendable {
     public let applications: [ApplicationsRowSpec]
     /// Derived subtotal rows: path of the subtotal → paths of its items.
     public let applicationsSubtotals: [(path: [String], items: [[String]])]
+    /// 表二 row labels, precompiled (ids are the blocks).
+    let proactiveMatcher: LabelMatcher
+    /// 表三 row labels, precompiled (ids are the dotted paths).
+    let applicationsMatcher: LabelMatcher
+
+    init(kind: TemplateKind, proactive: [ProactiveRowSpec], applications: [ApplicationsRowSpec],
+         applicationsSubtotals: [(path: [String], items: [[String]])]) {
+        self.kind = kind
+        self.proactive = proactive
+        self.applications = applications
+        self.applicationsSubtotals = applicationsSubtotals
+        proactiveMatcher = LabelMatcher(proactive.map { ($0.labelKeys, $0.block) })
+        applicationsMatcher = LabelMatcher(applications.map { ($0.labelKeys, $0.dotted) })
+    }
     /// 表三 column keys in page order.
     public static let applicantColumns = ["natural_person", "commercial_enterprise", "research_institution",
                                           "social_welfare_org", "legal_service_org", "other_org", "total"]

@@ -4,6 +4,7 @@
 //   nianbao-bench dom DIR        libxml2 DOM parse + free
 //   nianbao-bench extract DIR    nianbao's decode + SAX extraction into the page model only
 //   nianbao-bench normalize DIR  nianbao's whole pipeline in this process, one thread
+//   nianbao-bench stages DIR     the pipeline's stages timed one by one (ms per page), to steer profiling
 //
 // Each mode reads every *.html file of DIR into memory first, runs the work ROUNDS times (env
 // NIANBAO_BENCH_ROUNDS, default 3) and prints the best round as pages/s and MB/s.
@@ -11,10 +12,13 @@ import Foundation
 import NianbaoDecode
 import NianbaoExtract
 import NianbaoPipeline
+import NianbaoNormalize
+import NianbaoEncode
+import Crypto
 
 let args = CommandLine.arguments
-guard args.count == 3, ["sax", "dom", "extract", "normalize"].contains(args[1]) else {
-    FileHandle.standardError.write(Data("usage: nianbao-bench sax|dom|extract|normalize DIR\n".utf8))
+guard args.count == 3, ["sax", "dom", "extract", "normalize", "stages"].contains(args[1]) else {
+    FileHandle.standardError.write(Data("usage: nianbao-bench sax|dom|extract|normalize|stages DIR\n".utf8))
     exit(64)
 }
 let mode = args[1], dir = args[2]
@@ -24,6 +28,39 @@ let bytes = pages.reduce(0) { $0 + $1.1.count }
 let declared: [String?] = pages.map { CharsetDecoder.metaCharset($0.1).flatMap(CharsetDecoder.canonicalName).map { $0 == "gb18030" ? "GB18030" : $0.uppercased() } }
 let rounds = Int(ProcessInfo.processInfo.environment["NIANBAO_BENCH_ROUNDS"] ?? "3") ?? 3
 Pipeline.initialize()
+if mode == "stages" {
+    // Each stage runs on the previous stage's output, kept in memory, so its time is its own.
+    // NIANBAO_BENCH_PROFILE=<stage> repeats that stage ROUNDS times and the others once (for perf).
+    let profiled = ProcessInfo.processInfo.environment["NIANBAO_BENCH_PROFILE"]
+    func time(_ stage: String, _ work: () -> Void) -> Double {
+        var best = Double.infinity
+        for _ in 0..<(profiled == nil || profiled == stage ? rounds : 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            work()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return best / Double(pages.count)
+    }
+    var texts: [String] = []
+    var models: [PageModel] = []
+    var records: [JSONValue] = []
+    let source = SourceInfo(url: nil, retrievedAt: nil, contentSHA256: String(repeating: "0", count: 64), charset: "utf-8",
+                            charsetSource: "meta", capture: nil, warnings: [])
+    let extractor = ExtractorInfo(name: "nianbao", version: "bench", libxml2: HTMLPageReader.libxml2Version)
+    let sax = time("sax") { for (i, p) in pages.enumerated() { LibXML2Baselines.saxEmptyHandlers(p.1, encoding: declared[i]) } }
+    let decode = time("decode") { texts = pages.map { (try? CharsetDecoder.decode($0.1).text) ?? "" } }
+    let extract = time("extract") { models = texts.map { HTMLPageReader.read($0) } }
+    let normalize = time("normalize") { records = models.compactMap { try? Normalizer.normalize($0, source: source, id: "bench", extractor: extractor) } }
+    let encode = time("encode") { for r in records { _ = CanonicalJSON.encode(r) } }
+    let digest = time("digest") { for p in pages { _ = SHA256.hash(data: p.1) } }
+    for (name, ms) in [("libxml2 SAX, empty handlers", sax), ("decode (charset → String)", decode), ("extract (SAX → page model)", extract),
+                       ("normalize (page model → record)", normalize), ("encode (canonical JSON)", encode), ("sha256 of the input", digest)] {
+        print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %.3f ms/page", ms))
+    }
+    print("sum of nianbao's stages".padding(toLength: 34, withPad: " ", startingAt: 0)
+          + String(format: " %.3f ms/page (%d of %d pages gave records)", decode + extract + normalize + encode + digest, records.count, pages.count))
+    exit(0)
+}
 var best = Double.infinity
 var failures = 0
 for _ in 0..<rounds {

@@ -1,0 +1,11 @@
+#ifndef NIANBAO_CSTRINGSEARCH_SHIM_H
+#define NIANBAO_CSTRINGSEARCH_SHIM_H
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <string.h>
+/* memmem is a GNU extension that Swift's Glibc module does not export. */
+static inline const void *nianbao_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length);
+}
+#endif
