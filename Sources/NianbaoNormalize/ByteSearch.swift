@@ -59,3 +59,80 @@ struct ByteText {
         }
     }
 }
+
+/// A fixed set of needles (each at least two UTF-8 bytes) looked for in one pass over a text, instead
+/// of one scan of the text per needle. Candidates are found by a table over the needles' first two
+/// bytes, then compared.
+struct NeedleSet: Sendable {
+    /// The needles as UTF-8 bytes, in the order given.
+    let needles: [[UInt8]]
+    /// For each two-byte prefix: 1 + index into `groups`, or 0 when no needle starts with it.
+    private let byPrefix: [UInt16]
+    private let groups: [[Int]]
+
+    init(_ strings: [String]) {
+        needles = strings.map { Array($0.utf8) }
+        var table = [UInt16](repeating: 0, count: 1 << 16)
+        var groups: [[Int]] = []
+        for (i, n) in needles.enumerated() {
+            precondition(n.count >= 2, "NeedleSet needles need two bytes or more")
+            let p = Int(n[0]) << 8 | Int(n[1])
+            if table[p] == 0 { groups.append([]); table[p] = UInt16(groups.count) }
+            groups[Int(table[p]) - 1].append(i)
+        }
+        byPrefix = table
+        self.groups = groups
+    }
+
+    /// Which needles occur in `text` (by needle index).
+    func present(in text: UnsafeBufferPointer<UInt8>) -> [Bool] {
+        var found = [Bool](repeating: false, count: needles.count)
+        guard let base = text.baseAddress else { return found }
+        var remaining = needles.count
+        let n = text.count
+        var i = 0
+        while i + 1 < n {
+            let g = Int(byPrefix[Int(base[i]) << 8 | Int(base[i + 1])])
+            if g != 0 {
+                for k in groups[g - 1] where !found[k] {
+                    let needle = needles[k]
+                    if i + needle.count <= n, needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0 {
+                        found[k] = true
+                        remaining -= 1
+                        if remaining == 0 { return found }
+                    }
+                }
+            }
+            i += 1
+        }
+        return found
+    }
+
+    /// ``present(in:)`` on a String.
+    func present(in s: String) -> [Bool] {
+        var s = s
+        s.makeContiguousUTF8()
+        return s.utf8.withContiguousStorageIfAvailable { present(in: $0) } ?? [Bool](repeating: false, count: needles.count)
+    }
+
+    /// True when at least one needle occurs in `s`.
+    func containsAny(_ s: String) -> Bool {
+        var s = s
+        s.makeContiguousUTF8()
+        return s.utf8.withContiguousStorageIfAvailable { h -> Bool in
+            guard let base = h.baseAddress else { return false }
+            var i = 0
+            while i + 1 < h.count {
+                let g = Int(byPrefix[Int(base[i]) << 8 | Int(base[i + 1])])
+                if g != 0 {
+                    for k in groups[g - 1] {
+                        let needle = needles[k]
+                        if i + needle.count <= h.count, needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0 { return true }
+                    }
+                }
+                i += 1
+            }
+            return false
+        } ?? false
+    }
+}

@@ -12,33 +12,62 @@ public enum LabelText {
     public static func matchKey(_ s: String) -> String { folded(s, dropSpace: true) }
 
     static func folded(_ s: String, dropSpace: Bool) -> String {
+        var s = s
+        s.makeContiguousUTF8()
+        return s.utf8.withContiguousStorageIfAvailable { foldedUTF8($0, dropSpace: dropSpace) ?? s } ?? s
+    }
+
+    /// Folds valid UTF-8 a scalar at a time without going through `String.UnicodeScalarView`;
+    /// nil when nothing changes.
+    private static func foldedUTF8(_ b: UnsafeBufferPointer<UInt8>, dropSpace: Bool) -> String? {
         var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
+        out.reserveCapacity(b.count)
         var changed = false
         var hasParen = false
-        for u in s.unicodeScalars {
-            let f = foldScalar(u)
+        var i = 0
+        let n = b.count
+        while i < n {
+            let lead = b[i]
+            let length: Int
+            let value: UInt32
+            if lead < 0x80 {
+                length = 1; value = UInt32(lead)
+            } else if lead < 0xE0 {
+                length = 2; value = UInt32(lead & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F)
+            } else if lead < 0xF0 {
+                length = 3; value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
+            } else {
+                length = 4
+                value = UInt32(lead & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F)
+            }
+            let f = foldScalar(Unicode.Scalar(value)!).value
             if dropSpace {
-                switch f.value {
-                case 0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x200B, 0xFEFF: changed = true; continue
+                switch f {
+                case 0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x200B, 0xFEFF: changed = true; i += length; continue
                 default: break
                 }
             }
-            if f != u { changed = true }
-            let v = f.value
-            if v < 0x80 {
-                if v == 0x28 { hasParen = true }
-                out.append(UInt8(v))
-            } else if v < 0x800 {
-                out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F)))
-            } else if v < 0x10000 {
-                out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+            if f == value {
+                if f == 0x28 { hasParen = true }
+                for k in 0..<length { out.append(b[i + k]) }
             } else {
-                out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-                out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+                changed = true
+                if f < 0x80 {
+                    if f == 0x28 { hasParen = true }
+                    out.append(UInt8(f))
+                } else if f < 0x800 {
+                    out.append(UInt8(0xC0 | (f >> 6))); out.append(UInt8(0x80 | (f & 0x3F)))
+                } else if f < 0x10000 {
+                    out.append(UInt8(0xE0 | (f >> 12))); out.append(UInt8(0x80 | ((f >> 6) & 0x3F))); out.append(UInt8(0x80 | (f & 0x3F)))
+                } else {
+                    out.append(UInt8(0xF0 | (f >> 18))); out.append(UInt8(0x80 | ((f >> 12) & 0x3F)))
+                    out.append(UInt8(0x80 | ((f >> 6) & 0x3F))); out.append(UInt8(0x80 | (f & 0x3F)))
+                }
             }
+            i += length
         }
-        let r = changed ? String(decoding: out, as: UTF8.self) : s
+        if !changed && !hasParen { return nil }
+        let r = String(decoding: out, as: UTF8.self)
         return hasParen ? stripPinyinGlosses(r) : r
     }
 

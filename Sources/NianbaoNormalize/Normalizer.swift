@@ -74,6 +74,18 @@ public enum Normalizer {
 
 /// Working state of one normalization.
 struct NormalizeState {
+    /// Everything the page-level checks look for in the page's match keys, searched in one pass.
+    static let otherPageMarkers = ["政府信息公开条例", "年度报告", "工作报告", "统计期限", "本报告", "统计时限"]
+    static let pageMarkers = NeedleSet(ReportTemplate.markers2019 + ReportTemplate.markers2021 + ReportTemplate.markersNational + otherPageMarkers)
+    static let markerRanges: (t2019: Range<Int>, t2021: Range<Int>, national: Range<Int>) = {
+        let a = ReportTemplate.markers2019.count, b = ReportTemplate.markers2021.count, c = ReportTemplate.markersNational.count
+        return (0..<a, a..<(a + b), (a + b)..<(a + b + c))
+    }()
+    static let pageMarkerIndex: [String: Int] = {
+        let base = ReportTemplate.markers2019.count + ReportTemplate.markers2021.count + ReportTemplate.markersNational.count
+        return Dictionary(uniqueKeysWithValues: otherPageMarkers.enumerated().map { ($1, base + $0) })
+    }()
+
     let format: InputFormat
     let htmlTitle: String?
     let metaTags: [String: String]
@@ -165,9 +177,12 @@ struct NormalizeState {
         let furnitureEnd = anchor ?? min(firstHeading, 60)
 
         // Template and report check.
-        let m2019 = ReportTemplate.markers2019.filter { allKeys.contains($0) }.count
-        let m2021 = ReportTemplate.markers2021.filter { allKeys.contains($0) }.count
-        let mNational = ReportTemplate.markersNational.filter { allKeys.contains($0) }.count
+        let found = allKeys.bytes.withUnsafeBufferPointer { Self.pageMarkers.present(in: $0) }
+        func count(_ range: Range<Int>) -> Int { range.filter { found[$0] }.count }
+        func has(_ marker: String) -> Bool { found[Self.pageMarkerIndex[marker]!] }
+        let m2019 = count(Self.markerRanges.t2019)
+        let m2021 = count(Self.markerRanges.t2021)
+        let mNational = count(Self.markerRanges.national)
         let template: TemplateKind
         if m2019 == 0 && m2021 == 0 {
             template = mNational >= 2 ? .unknown : .pre2019
@@ -178,9 +193,9 @@ struct NormalizeState {
         } else {
             template = .unknown
         }
-        let mentionsReport = allKeys.contains("政府信息公开条例") || allKeys.contains("年度报告") || allKeys.contains("工作报告")
-        let bodyEvidence = headings.count >= 1 || mNational >= 1 || allKeys.contains("政府信息公开条例") || allKeys.contains("统计期限")
-            || allKeys.contains("本报告") || allKeys.contains("统计时限")
+        let mentionsReport = has("政府信息公开条例") || has("年度报告") || has("工作报告")
+        let bodyEvidence = headings.count >= 1 || mNational >= 1 || has("政府信息公开条例") || has("统计期限")
+            || has("本报告") || has("统计时限")
         let accepted = (reportTitle != nil && bodyEvidence) || headings.count >= 2 || mNational >= 2 || (m2019 + m2021) >= 2
             || (headings.count == 1 && mentionsReport)
         if !accepted {

@@ -206,6 +206,10 @@ enum PageText {
         ("信息来源", "other"), ("来源", "other"), ("浏览次数", "ignore"), ("访问次数", "ignore"), ("点击数", "ignore"), ("字体", "ignore"),
     ].sorted { $0.label.count > $1.label.count }
 
+    /// ``metadataLabels`` compiled for the one-pass pre-check, and as Characters for the walk.
+    static let metadataLabelSet = NeedleSet(metadataLabels.map(\.label))
+    static let metadataLabelChars: [[Character]] = metadataLabels.map { Array($0.label) }
+
     static let furniture = ["文件下载", "【打印】", "【关闭】", "【字体:大 中 小】", "打印本页", "关闭窗口", "扫一扫在手机打开当前页", "收藏", "打印", "关闭"]
 
     static let furnitureMarkers = ["附件下载", "扫一扫", "打印本页", "关闭窗口", "相关链接", "上一篇", "下一篇", "分享到", "责任编辑",
@@ -225,7 +229,7 @@ enum PageText {
         for fragment in fragments {
             let text = LabelText.fold(fragment)
             // Most furniture (menus, links) holds no label at all: skip it cheaply.
-            if pendingLabel == nil, !metadataLabels.contains(where: { text.utf8Contains($0.label) }) { continue }
+            if pendingLabel == nil, !metadataLabelSet.containsAny(text) { continue }
             let chars = Array(text)
             var hits: [(start: Int, end: Int, label: String, key: String)] = []
             var i = 0
@@ -233,9 +237,9 @@ enum PageText {
                 let boundary = i == 0 || chars[i - 1] == " " || chars[i - 1] == "|" || chars[i - 1] == ":"
                 var matched = false
                 if boundary {
-                    for (label, key) in metadataLabels {
-                        let lc = Array(label)
-                        if i + lc.count <= chars.count, Array(chars[i..<(i + lc.count)]) == lc {
+                    for (li, (label, key)) in metadataLabels.enumerated() {
+                        let lc = metadataLabelChars[li]
+                        if i + lc.count <= chars.count, chars[i..<(i + lc.count)].elementsEqual(lc) {
                             var end = i + lc.count
                             while end < chars.count, chars[end] == ":" || chars[end] == " " { end += 1 }
                             hits.append((i, end, label, key))
