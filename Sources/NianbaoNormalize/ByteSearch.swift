@@ -34,6 +34,13 @@ extension String {
     @inlinable
     func utf8HasPrefix(_ prefix: String) -> Bool { utf8.starts(with: prefix.utf8) }
 
+    /// The range of the first occurrence of `needle` (byte-exact), or nil.
+    func utf8Range(of needle: String) -> Range<String.Index>? {
+        guard let off = utf8Offset(of: needle) else { return nil }
+        let lower = utf8.index(utf8.startIndex, offsetBy: off)
+        return lower..<utf8.index(lower, offsetBy: needle.utf8.count)
+    }
+
     /// The text after the first occurrence of `needle`, or nil.
     func utf8Suffix(after needle: String) -> Substring? {
         guard let off = utf8Offset(of: needle) else { return nil }

@@ -176,14 +176,18 @@ public enum DateReader {
 
     /// Finds date-like runs in a line: digits mixed with 年/月/日 and spaces, at least 5 digits or with 年.
     public static func dateExpressions(in text: String) -> [String] {
-        // Without a digit (ASCII or full-width U+FF10…FF19) there is no date: skip the Character walk.
-        var hasDigit = false
+        // An expression needs at least four digits (ASCII or full-width U+FF10…FF19): fewer in the
+        // whole text means none, without the Character walk.
+        var digitCount = 0
         var tail: (UInt8, UInt8) = (0, 0)
         for b in text.utf8 {
-            if (b >= 0x30 && b <= 0x39) || (tail == (0xEF, 0xBC) && b >= 0x90 && b <= 0x99) { hasDigit = true; break }
+            if (b >= 0x30 && b <= 0x39) || (tail == (0xEF, 0xBC) && b >= 0x90 && b <= 0x99) {
+                digitCount += 1
+                if digitCount >= 4 { break }
+            }
             tail = (tail.1, b)
         }
-        guard hasDigit else { return [] }
+        guard digitCount >= 4 else { return [] }
         var out: [String] = []
         var current = ""
         var digits = 0

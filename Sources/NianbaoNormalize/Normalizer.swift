@@ -241,7 +241,7 @@ struct NormalizeState {
         for seg in segments {
             guard case .line(let l) = seg, l.utf8Contains("统计") || l.utf8Contains("統計") else { continue }
             let f = LabelText.fold(l)
-            guard let r = ["统计期限", "统计时限", "统计期间", "统计时间", "统计区间", "数据统计"].lazy.compactMap({ f.firstRange(of: $0) }).first else { continue }
+            guard let r = ["统计期限", "统计时限", "统计期间", "统计时间", "统计区间", "数据统计"].lazy.compactMap({ f.utf8Range(of: $0) }).first else { continue }
             let exprs = DateReader.dateExpressions(in: String(f[r.upperBound...]))
             guard let s = exprs.first.flatMap({ DateReader.parse($0, role: .periodStart) }) else { continue }
             let e = exprs.count > 1 ? DateReader.parse(exprs[1], role: .periodEnd, defaultYear: s.date.year) : nil
@@ -436,6 +436,13 @@ struct NormalizeState {
                 warn("check.soft.rules_at_township", "a 乡镇/街道 (\(a)) reports 规章 counts; only governments of 设区的市 and above make 规章")
             }
         }
+        func hasNegative(_ v: JSONValue?) -> Bool {
+            switch v {
+            case .object(let o)?: return o.values.contains { hasNegative($0) }
+            case .int(let i)?: return i < 0
+            default: return false
+            }
+        }
         func negatives(_ v: JSONValue?, _ path: String) {
             switch v {
             case .object(let o)?: for (k, x) in o.sorted(by: { $0.key < $1.key }) { negatives(x, path + "." + k) }
@@ -444,7 +451,7 @@ struct NormalizeState {
             default: break
             }
         }
-        for t in ["proactive", "applications", "review_litigation"] { negatives(tables[t], "tables." + t) }
+        for t in ["proactive", "applications", "review_litigation"] where hasNegative(tables[t]) { negatives(tables[t], "tables." + t) }
     }
 
     func fallbackRegion(from: [String], to: [String]) -> ArraySlice<Segment>? {
@@ -461,7 +468,8 @@ struct NormalizeState {
     }
 
     func proseApplicationsCount(_ prose: String) -> Int? {
-        guard prose.utf8Contains("申请") else { return nil }
+        // 申请, 件 and 收到 or 受理 are never produced by folding, so they can be looked for before it.
+        guard prose.utf8Contains("申请"), prose.utf8Contains("件"), prose.utf8Contains("收到") || prose.utf8Contains("受理") else { return nil }
         let f = Array(LabelText.fold(prose).unicodeScalars)
         let apply: [Unicode.Scalar] = ["申", "请"]
         for marker in [["收", "到"], ["受", "理"]] as [[Unicode.Scalar]] {

@@ -145,7 +145,7 @@ enum PageText {
         guard line.utf8Contains("报告") || line.utf8Contains("年报") || line.utf8Contains("報告") else { return nil }
         let f = LabelText.fold(line)
         for end in ["年度报告", "工作报告", "年报"] {
-            guard let r = f.firstRange(of: end) else { continue }
+            guard let r = f.utf8Range(of: end) else { continue }
             let prefix = TextWhitespace.trim(String(f[..<r.upperBound]))
             if prefix.count <= 60, prefix.count < f.count, isTitle(prefix), titleYear(prefix) != nil { return prefix }
         }
@@ -178,7 +178,7 @@ enum PageText {
             }
             i += 1
         }
-        if let r = t.firstRange(of: "政府信息公开") {
+        if let r = t.utf8Range(of: "政府信息公开") {
             let prefix = String(t[..<r.lowerBound])
             return prefix.count >= 2 && !prefix.hasSuffix("年") ? prefix : nil
         }
@@ -297,7 +297,7 @@ enum PageText {
         guard line.utf8Contains("位置") else { return nil }
         let f = LabelText.fold(line)
         let markers = ["当前位置", "您的位置", "您现在的位置", "所在位置", "当前的位置"]
-        guard let m = markers.first(where: { f.contains($0) }), let r = f.firstRange(of: m) else { return nil }
+        guard let m = markers.first(where: { f.utf8Contains($0) }), let r = f.utf8Range(of: m) else { return nil }
         var rest = f[r.upperBound...]
         rest = rest.drop(while: { $0 == ":" || $0 == " " || $0 == "是" })
         let items = rest.split(whereSeparator: { ">›»".contains($0) }).map { TextWhitespace.trim(String($0)) }.filter { !$0.isEmpty }
@@ -311,7 +311,7 @@ enum PageText {
         var org: String?, address: String?, phone: String?, email: String?
         for line in lines where line.utf8Contains("联系") || line.utf8Contains("电话") || line.utf8Contains("地址") || line.utf8Contains("邮箱") || line.utf8Contains("@") {
             let f = LabelText.fold(line)
-            if org == nil, let r = f.firstRange(of: "请与") {
+            if org == nil, let r = f.utf8Range(of: "请与") {
                 let tail = f[r.upperBound...]
                 if let e = tail.firstRange(of: "联系"), tail.distance(from: tail.startIndex, to: e.lowerBound) <= 40 {
                     let o = TextWhitespace.trim(String(tail[..<e.lowerBound]))
@@ -330,7 +330,7 @@ enum PageText {
             }
             if phone == nil {
                 for label in ["联系电话", "咨询电话", "电话号码", "电话"] {
-                    if let r = f.firstRange(of: label) {
+                    if let r = f.utf8Range(of: label) {
                         let tail = f[r.upperBound...].drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" })
                         let p = tail.prefix(while: { ($0.isASCII && $0.isNumber) || "-—() ".contains($0) })
                         let digits = p.filter { $0.isNumber }
@@ -359,7 +359,7 @@ enum PageText {
     }
 
     static func labelled(_ f: String, _ label: String) -> String? {
-        guard let r = f.firstRange(of: label) else { return nil }
+        guard let r = f.utf8Range(of: label) else { return nil }
         let tail = f[r.upperBound...].drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" || $0 == "在" })
         let v = tail.prefix(while: { !",;。();|".contains($0) && $0 != " " })
         let t = TextWhitespace.trim(String(v))
