@@ -123,23 +123,27 @@ struct NeedleSet: Sendable {
     }
 
     /// True when at least one needle occurs in `s`.
-    func containsAny(_ s: String) -> Bool {
+    func containsAny(_ s: String) -> Bool { earliest(in: s) != nil }
+
+    /// The needle that occurs first in `s` (ties: the needle listed first), by index.
+    func earliest(in s: String) -> Int? {
         var s = s
         s.makeContiguousUTF8()
-        return s.utf8.withContiguousStorageIfAvailable { h -> Bool in
-            guard let base = h.baseAddress else { return false }
+        return s.utf8.withContiguousStorageIfAvailable { h -> Int? in
+            guard let base = h.baseAddress else { return nil }
             var i = 0
             while i + 1 < h.count {
                 let g = Int(byPrefix[Int(base[i]) << 8 | Int(base[i + 1])])
                 if g != 0 {
+                    // Groups list their needles in ascending order, so the first match is the first listed.
                     for k in groups[g - 1] {
                         let needle = needles[k]
-                        if i + needle.count <= h.count, needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0 { return true }
+                        if i + needle.count <= h.count, needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0 { return k }
                     }
                 }
                 i += 1
             }
-            return false
-        } ?? false
+            return nil
+        } ?? nil
     }
 }

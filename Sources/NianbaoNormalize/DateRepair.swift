@@ -189,19 +189,25 @@ public enum DateReader {
         }
         guard digitCount >= 4 else { return [] }
         var out: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var digits = 0
         var hasSep = false
         func flush() {
-            let t = current.trimmingCharacters(in: " ")
-            if digits >= 5 || (hasSep && digits >= 4) { out.append(t) }
-            current = ""; digits = 0; hasSep = false
+            if digits >= 5 || (hasSep && digits >= 4) {
+                var lo = current.startIndex, hi = current.endIndex
+                while lo < hi, current[lo] == " " { lo = current.index(after: lo) }
+                while hi > lo, current[current.index(before: hi)] == " " { hi = current.index(before: hi) }
+                out.append(String(current[lo..<hi]))
+            }
+            current.removeAll(keepingCapacity: true); digits = 0; hasSep = false
         }
-        for ch in LabelText.fold(text) {
-            if ch.isASCII && ch.isNumber { current.append(ch); digits += 1 }
-            else if "年月日号".contains(ch) && digits > 0 { current.append(ch); hasSep = true }
-            else if (ch == "-" || ch == "." || ch == "/") && digits > 0 && !current.isEmpty && current.last!.isNumber { current.append(ch) }
-            else if ch == " " && !current.isEmpty { current.append(ch) }
+        // A scalar walk (the text's digits, 年月日号, separators and spaces are single scalars).
+        for u in LabelText.fold(text).unicodeScalars {
+            let v = u.value
+            if v >= 0x30 && v <= 0x39 { current.append(u); digits += 1 }
+            else if (u == "年" || u == "月" || u == "日" || u == "号") && digits > 0 { current.append(u); hasSep = true }
+            else if (u == "-" || u == "." || u == "/") && digits > 0, let last = current.last, last.value >= 0x30 && last.value <= 0x39 { current.append(u) }
+            else if u == " " && !current.isEmpty { current.append(u) }
             else { flush() }
         }
         flush()
@@ -209,11 +215,3 @@ public enum DateReader {
     }
 }
 
-extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        var s = Substring(self)
-        while s.first == set { s = s.dropFirst() }
-        while s.last == set { s = s.dropLast() }
-        return String(s)
-    }
-}

@@ -175,25 +175,14 @@ public enum LabelText {
 /// Label keys compiled once: which candidate's key occurs earliest in a label (ties: the candidate
 /// listed first). `规范性文件(…规章…)` is a 规范性文件 row although it also contains 规章.
 struct LabelMatcher: Sendable {
-    private let needles: [(bytes: [UInt8], candidate: Int)]
+    private let needles: NeedleSet
+    /// The candidate id of each needle.
     private let ids: [String]
 
     init(_ candidates: [(keys: [String], id: String)]) {
-        ids = candidates.map(\.id)
-        needles = candidates.enumerated().flatMap { i, c in c.keys.map { (Array($0.utf8), i) } }
+        needles = NeedleSet(candidates.flatMap(\.keys))
+        ids = candidates.flatMap { c in c.keys.map { _ in c.id } }
     }
 
-    func earliest(in key: String) -> String? {
-        var key = key
-        key.makeContiguousUTF8()
-        let best = key.utf8.withContiguousStorageIfAvailable { h -> (position: Int, candidate: Int)? in
-            var best: (position: Int, candidate: Int)?
-            for n in needles {
-                guard let pos = n.bytes.withUnsafeBufferPointer({ byteSearch(h, $0) }) else { continue }
-                if best == nil || pos < best!.position { best = (pos, n.candidate) }
-            }
-            return best
-        } ?? nil
-        return best.map { ids[$0.candidate] }
-    }
+    func earliest(in key: String) -> String? { needles.earliest(in: key).map { ids[$0] } }
 }

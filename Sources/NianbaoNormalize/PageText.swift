@@ -43,7 +43,7 @@ enum PageText {
         // Section numbers are 一、…六、; (一) marks a sub-heading inside a section, never a section.
         if key.utf8.first == UInt8(ascii: "(") { return nil }
         // Every heading text ends in one of these.
-        guard headingTails.contains(where: { key.utf8Contains($0) }) else { return nil }
+        guard headingTailSet.containsAny(key) else { return nil }
         var core = LabelText.stripNumbering(key)
         let numbered = core.utf8.count < key.utf8.count
         // "2023年政务公开总体情况"
@@ -67,6 +67,7 @@ enum PageText {
 
     /// Substrings one of which every section heading contains (a cheap pre-check).
     static let headingTails = ["情况", "概述", "事项", "措施", "问题", "改进"]
+    static let headingTailSet = NeedleSet(headingTails)
 
     /// Splits lines that hold numbered headings together with other text (B18: headings inline,
     /// a whole report on one line): every heading becomes a line of its own.
@@ -75,7 +76,7 @@ enum PageText {
         out.reserveCapacity(segments.count)
         for seg in segments {
             guard case .line(let line) = seg, line.utf8.count > 36, line.utf8Contains("、"),
-                  headingTails.contains(where: { line.utf8Contains($0) }) || line.utf8Contains("情況") || line.utf8Contains("問題") else {
+                  headingTailSet.containsAny(line) || line.utf8Contains("情況") || line.utf8Contains("問題") else {
                 out.append(seg)
                 continue
             }
