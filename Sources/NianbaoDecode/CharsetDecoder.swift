@@ -20,8 +20,11 @@ public enum CharsetSource: String, Sendable, Equatable {
 
 /// The result of decoding raw page bytes into Unicode text.
 public struct DecodedText: Sendable, Equatable {
-    /// The decoded text (invalid sequences replaced by U+FFFD).
-    public var text: String
+    /// The decoded text as valid UTF-8 (invalid sequences replaced by U+FFFD): what the HTML reader
+    /// parses, without a detour through String.
+    public var utf8: [UInt8]
+    /// The decoded text as a String.
+    public var text: String { String(decoding: utf8, as: UTF8.self) }
     /// Canonical name of the decoder used: `"utf-8"`, `"gb18030"`, `"utf-16le"`, `"utf-16be"`, `"big5"`.
     public var charset: String
     /// Where the charset decision came from.
@@ -92,19 +95,19 @@ public enum CharsetDecoder {
             switch d.name {
             case "utf-8":
                 if utf8Check.valid || utf8Check.invalidSequences * 200 < max(1, utf8Check.multibyte) {
-                    return finish(utf8: bytes, source: d.source, warnings: [])
+                    return finish(utf8: bytes, source: d.source, warnings: [], validation: utf8Check)
                 }
                 // Declared UTF-8 but mostly not: try GB18030.
-                let gb = decodeGB18030(bytes)
+                let gb = iconvDecode(bytes, from: "GB18030")
                 if gb.replacements == 0 {
-                    return DecodedText(text: gb.text, charset: "gb18030", source: .detected, replacements: 0,
+                    return DecodedText(utf8: gb.utf8, charset: "gb18030", source: .detected, replacements: 0,
                                        warnings: [DecodeWarning(code: "charset.conflict",
                                                                 message: "declared utf-8 (\(d.source.rawValue)) but the bytes are not UTF-8; decoded as gb18030")])
                 }
-                return finish(utf8: bytes, source: d.source, warnings: [])
+                return finish(utf8: bytes, source: d.source, warnings: [], validation: utf8Check)
             case "gb18030":
                 if utf8Check.valid && utf8Check.multibyte >= 4 {
-                    return DecodedText(text: String(decoding: bytes, as: UTF8.self), charset: "utf-8", source: .detected,
+                    return DecodedText(utf8: bytes, charset: "utf-8", source: .detected,
                                        replacements: 0,
                                        warnings: [DecodeWarning(code: "charset.conflict",
                                                                 message: "declared gb18030 family (\(d.source.rawValue)) but the bytes are valid UTF-8; decoded as utf-8")])
@@ -112,20 +115,20 @@ public enum CharsetDecoder {
                 return gbResult(bytes, source: d.source, extra: [])
             case "big5":
                 if utf8Check.valid && utf8Check.multibyte >= 4 {
-                    return DecodedText(text: String(decoding: bytes, as: UTF8.self), charset: "utf-8", source: .detected,
+                    return DecodedText(utf8: bytes, charset: "utf-8", source: .detected,
                                        replacements: 0,
                                        warnings: [DecodeWarning(code: "charset.conflict",
                                                                 message: "declared big5 (\(d.source.rawValue)) but the bytes are valid UTF-8; decoded as utf-8")])
                 }
                 let r = iconvDecode(bytes, from: "BIG5")
-                return DecodedText(text: r.text, charset: "big5", source: d.source, replacements: r.replacements,
+                return DecodedText(utf8: r.utf8, charset: "big5", source: d.source, replacements: r.replacements,
                                    warnings: r.replacements > 0 ? [lossy("big5", r.replacements)] : [])
             case "utf-16le", "utf-16be":
                 return utf16(bytes, littleEndian: d.name == "utf-16le")
             default:
                 // Western single-byte labels on Chinese pages are wrong more often than right.
                 if utf8Check.valid {
-                    return DecodedText(text: String(decoding: bytes, as: UTF8.self), charset: "utf-8", source: .detected,
+                    return DecodedText(utf8: bytes, charset: "utf-8", source: .detected,
                                        replacements: 0,
                                        warnings: utf8Check.multibyte > 0 ? [DecodeWarning(code: "charset.conflict",
                                                                                           message: "declared \(d.name) (\(d.source.rawValue)) but the bytes are valid UTF-8; decoded as utf-8")] : [])
@@ -137,12 +140,12 @@ public enum CharsetDecoder {
         }
         // 4. detection
         if utf8Check.valid {
-            return DecodedText(text: String(decoding: bytes, as: UTF8.self), charset: "utf-8",
+            return DecodedText(utf8: bytes, charset: "utf-8",
                                source: utf8Check.multibyte > 0 ? .detected : .assumed, replacements: 0, warnings: [])
         }
-        let gb = decodeGB18030(bytes)
+        let gb = iconvDecode(bytes, from: "GB18030")
         if gb.replacements * 100 <= max(1, bytes.count / 2) {
-            return DecodedText(text: gb.text, charset: "gb18030", source: .detected, replacements: gb.replacements,
+            return DecodedText(utf8: gb.utf8, charset: "gb18030", source: .detected, replacements: gb.replacements,
                                warnings: gb.replacements > 0 ? [lossy("gb18030", gb.replacements)] : [])
         }
         throw DecodeError.binary("no charset decodes it (\(gb.replacements) invalid sequences as GB18030, not UTF-8)")
@@ -155,18 +158,20 @@ public enum CharsetDecoder {
     }
 
     private static func gbResult(_ bytes: [UInt8], source: CharsetSource, extra: [DecodeWarning]) -> DecodedText {
-        let gb = decodeGB18030(bytes)
+        let gb = iconvDecode(bytes, from: "GB18030")
         var w = extra
         if gb.replacements > 0 { w.append(lossy("gb18030", gb.replacements)) }
-        return DecodedText(text: gb.text, charset: "gb18030", source: source, replacements: gb.replacements, warnings: w)
+        return DecodedText(utf8: gb.utf8, charset: "gb18030", source: source, replacements: gb.replacements, warnings: w)
     }
 
-    private static func finish(utf8 bytes: [UInt8], source: CharsetSource, warnings: [DecodeWarning]) -> DecodedText {
-        let check = UTF8Validation(bytes)
+    private static func finish(utf8 bytes: [UInt8], source: CharsetSource, warnings: [DecodeWarning],
+                               validation: UTF8Validation? = nil) -> DecodedText {
+        let check = validation ?? UTF8Validation(bytes)
         var w = warnings
         if !check.valid { w.append(lossy("utf-8", check.invalidSequences)) }
-        return DecodedText(text: String(decoding: bytes, as: UTF8.self), charset: "utf-8", source: source,
-                           replacements: check.invalidSequences, warnings: w)
+        // Valid bytes are used as they are; invalid sequences are replaced by U+FFFD.
+        let utf8 = check.valid ? bytes : Array(String(decoding: bytes, as: UTF8.self).utf8)
+        return DecodedText(utf8: utf8, charset: "utf-8", source: source, replacements: check.invalidSequences, warnings: w)
     }
 
     private static func utf16(_ bytes: [UInt8], littleEndian: Bool) -> DecodedText {
@@ -190,7 +195,7 @@ public enum CharsetDecoder {
             }
         }
         let name = littleEndian ? "utf-16le" : "utf-16be"
-        return DecodedText(text: String(scalars), charset: name, source: .bom, replacements: repl,
+        return DecodedText(utf8: Array(String(scalars).utf8), charset: name, source: .bom, replacements: repl,
                            warnings: repl > 0 ? [lossy(name, repl)] : [])
     }
 
@@ -273,14 +278,15 @@ public enum CharsetDecoder {
 
     /// Decodes GB18030 (lossy), counting replaced sequences.
     public static func decodeGB18030(_ bytes: [UInt8]) -> (text: String, replacements: Int) {
-        iconvDecode(bytes, from: "GB18030")
+        let r = iconvDecode(bytes, from: "GB18030")
+        return (String(decoding: r.utf8, as: UTF8.self), r.replacements)
     }
 
     /// Lossy decode through glibc iconv: an invalid byte becomes U+FFFD and decoding resumes after it.
-    static func iconvDecode(_ bytes: [UInt8], from encoding: String) -> (text: String, replacements: Int) {
+    static func iconvDecode(_ bytes: [UInt8], from encoding: String) -> (utf8: [UInt8], replacements: Int) {
         let cd = iconv_open("UTF-8", encoding)
         if cd == iconv_t(bitPattern: -1) {
-            return (String(decoding: bytes, as: UTF8.self), 0)
+            return (Array(String(decoding: bytes, as: UTF8.self).utf8), 0)
         }
         defer { iconv_close(cd) }
         var out = [UInt8]()
@@ -312,7 +318,7 @@ public enum CharsetDecoder {
                 _ = iconv(cd, nil, nil, nil, nil)
             }
         }
-        return (String(decoding: out, as: UTF8.self), replacements)
+        return (out, replacements)
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NianbaoNormalize
 
 /// Writes records as canonical JSON bytes (report-json.md "Byte-level rules").
@@ -18,9 +23,9 @@ public enum CanonicalJSON {
     static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .int(let i): out.append(contentsOf: Array(String(i).utf8))
-        case .decimal(let d): out.append(contentsOf: Array(d.description.utf8))
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): writeInt(i, to: &out)
+        case .decimal(let d): out.append(contentsOf: d.description.utf8)
         case .string(let s): writeString(s, to: &out)
         case .array(let a):
             out.append(0x5B)
@@ -31,13 +36,13 @@ public enum CanonicalJSON {
             out.append(0x5D)
         case .object(let o):
             out.append(0x7B)
-            // Sorted by UTF-8 bytes (= code point order), compared without copying.
-            let keys = o.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (i, k) in keys.enumerated() {
+            // Sorted by UTF-8 bytes (= code point order).
+            let members = o.sorted { utf8Precedes($0.key, $1.key) }
+            for (i, m) in members.enumerated() {
                 if i > 0 { out.append(0x2C) }
-                writeString(k, to: &out)
+                writeString(m.key, to: &out)
                 out.append(0x3A)
-                write(o[k]!, to: &out)
+                write(m.value, to: &out)
             }
             out.append(0x7D)
         }
@@ -45,8 +50,46 @@ public enum CanonicalJSON {
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Byte-wise comparison of the UTF-8 of two strings (memcmp on their contiguous storage).
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let n = min(x.count, y.count)
+                if n > 0 {
+                    let c = memcmp(x.baseAddress!, y.baseAddress!, n)
+                    if c != 0 { return c < 0 }
+                }
+                return x.count < y.count
+            }
+        }.flatMap { $0 } ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    static func writeInt(_ i: Int, to out: inout [UInt8]) {
+        if i == Int.min { out.append(contentsOf: String(i).utf8); return }
+        if i < 0 { out.append(0x2D) }
+        var v = i.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[n] = UInt8(truncatingIfNeeded: v % 10) + 0x30
+                v /= 10
+                n += 1
+            } while v > 0
+            for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
+        }
+    }
+
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
+        // Most strings need no escape: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])

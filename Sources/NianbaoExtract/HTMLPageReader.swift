@@ -30,9 +30,15 @@ public enum HTMLPageReader {
 
     /// Parses `html` (already decoded) into a page model.
     public static func read(_ html: String, limits: HTMLReaderLimits = HTMLReaderLimits()) -> PageModel {
+        read(utf8: Array(html.utf8), limits: limits)
+    }
+
+    /// Parses already decoded text given as valid UTF-8 (``NianbaoDecode/DecodedText/utf8``) into a
+    /// page model, without copying it into a String first.
+    public static func read(utf8: [UInt8], limits: HTMLReaderLimits = HTMLReaderLimits()) -> PageModel {
         nianbao_libxml2_silence()
         let builder = PageBuilder(limits: limits)
-        var bytes = neutralizeCharsetDeclarations(Array(html.utf8))
+        var bytes = neutralizeCharsetDeclarations(utf8)
         if bytes.isEmpty { bytes = [0x20] }
         var sax = htmlSAXHandler()
         sax.startElement = { ctx, name, atts in

@@ -97,7 +97,7 @@ public enum Pipeline {
         } catch let e as DecodeError {
             throw PipelineError.decode(e.description)
         }
-        let page: PageModel = resolved == .html ? HTMLPageReader.read(decoded.text) : TextPageReader.read(decoded.text)
+        let page: PageModel = resolved == .html ? HTMLPageReader.read(utf8: decoded.utf8) : TextPageReader.read(decoded.text)
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let sourceURL = url ?? sidecar?.url
         let id: String

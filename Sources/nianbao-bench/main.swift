@@ -41,19 +41,19 @@ if mode == "stages" {
         }
         return best / Double(pages.count)
     }
-    var texts: [String] = []
+    var texts: [[UInt8]] = []
     var models: [PageModel] = []
     var records: [JSONValue] = []
     let source = SourceInfo(url: nil, retrievedAt: nil, contentSHA256: String(repeating: "0", count: 64), charset: "utf-8",
                             charsetSource: "meta", capture: nil, warnings: [])
     let extractor = ExtractorInfo(name: "nianbao", version: "bench", libxml2: HTMLPageReader.libxml2Version)
     let sax = time("sax") { for (i, p) in pages.enumerated() { LibXML2Baselines.saxEmptyHandlers(p.1, encoding: declared[i]) } }
-    let decode = time("decode") { texts = pages.map { (try? CharsetDecoder.decode($0.1).text) ?? "" } }
-    let extract = time("extract") { models = texts.map { HTMLPageReader.read($0) } }
+    let decode = time("decode") { texts = pages.map { (try? CharsetDecoder.decode($0.1).utf8) ?? [] } }
+    let extract = time("extract") { models = texts.map { HTMLPageReader.read(utf8: $0) } }
     let normalize = time("normalize") { records = models.compactMap { try? Normalizer.normalize($0, source: source, id: "bench", extractor: extractor) } }
     let encode = time("encode") { for r in records { _ = CanonicalJSON.encode(r) } }
     let digest = time("digest") { for p in pages { _ = SHA256.hash(data: p.1) } }
-    for (name, ms) in [("libxml2 SAX, empty handlers", sax), ("decode (charset → String)", decode), ("extract (SAX → page model)", extract),
+    for (name, ms) in [("libxml2 SAX, empty handlers", sax), ("decode (charset → UTF-8)", decode), ("extract (SAX → page model)", extract),
                        ("normalize (page model → record)", normalize), ("encode (canonical JSON)", encode), ("sha256 of the input", digest)] {
         print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %.3f ms/page", ms))
     }
@@ -71,7 +71,7 @@ for _ in 0..<rounds {
         case "sax": LibXML2Baselines.saxEmptyHandlers(page.1, encoding: declared[i])
         case "dom": LibXML2Baselines.domParseAndFree(page.1, encoding: declared[i])
         case "extract":
-            if let text = try? CharsetDecoder.decode(page.1).text { _ = HTMLPageReader.read(text) } else { failures += 1 }
+            if let text = try? CharsetDecoder.decode(page.1).utf8 { _ = HTMLPageReader.read(utf8: text) } else { failures += 1 }
         default:
             do { _ = try Pipeline.normalize(bytes: page.1, name: page.0) } catch { failures += 1 }
         }
