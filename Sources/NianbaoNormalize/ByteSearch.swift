@@ -125,6 +125,20 @@ struct NeedleSet: Sendable {
     /// True when at least one needle occurs in `s`.
     func containsAny(_ s: String) -> Bool { earliest(in: s) != nil }
 
+    /// True when `s` starts with one of the needles.
+    func isPrefix(of s: String) -> Bool {
+        var s = s
+        s.makeContiguousUTF8()
+        return s.utf8.withContiguousStorageIfAvailable { h -> Bool in
+            guard h.count >= 2, let base = h.baseAddress else { return false }
+            let g = Int(byPrefix[Int(base[0]) << 8 | Int(base[1])])
+            guard g != 0 else { return false }
+            return groups[g - 1].contains { k in
+                needles[k].count <= h.count && needles[k].withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, $0.count) } == 0
+            }
+        } ?? false
+    }
+
     /// The needle that occurs first in `s` (ties: the needle listed first), by index.
     func earliest(in s: String) -> Int? {
         var s = s

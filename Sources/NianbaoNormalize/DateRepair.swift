@@ -193,6 +193,7 @@ public enum DateReader {
         var digits = 0
         var hasSep = false
         func flush() {
+            guard !current.isEmpty else { return }
             if digits >= 5 || (hasSep && digits >= 4) {
                 var lo = current.startIndex, hi = current.endIndex
                 while lo < hi, current[lo] == " " { lo = current.index(after: lo) }

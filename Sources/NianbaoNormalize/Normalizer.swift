@@ -153,7 +153,7 @@ struct NormalizeState {
         for i in 0..<min(firstHeading, segments.count) {
             guard let l = line(i) else { continue }
             let folded = LabelText.fold(l)
-            if PageText.metadataLabels.contains(where: { folded.utf8HasPrefix($0.label) }) { continue }
+            if PageText.metadataLabelSet.isPrefix(of: folded) { continue }
             if PageText.isTitle(l), PageText.titleYear(l) != nil {
                 titleIndex = i
                 break
