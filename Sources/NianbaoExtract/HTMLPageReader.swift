@@ -112,21 +112,31 @@ public enum HTMLPageReader {
 enum TagKind {
     case skipped, block, title, meta, table, row, cell, anchor, other
 
-    static let byName: [UInt64: TagKind] = {
-        var t: [UInt64: TagKind] = [:]
-        for n in ["script", "style", "noscript", "template", "select", "textarea", "iframe", "object", "svg", "math"] { t[key(n)] = .skipped }
-        for n in ["p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
-                  "header", "footer", "nav", "aside", "main", "blockquote", "pre", "form", "hr", "center", "address", "figure",
-                  "figcaption", "fieldset", "legend", "caption", "body", "html", "option", "button", "label"] { t[key(n)] = .block }
-        t[key("title")] = .title
-        t[key("meta")] = .meta
-        t[key("table")] = .table
-        t[key("tr")] = .row
-        t[key("td")] = .cell
-        t[key("th")] = .cell
-        t[key("a")] = .anchor
-        return t
+    static let skippedNames = ["script", "style", "noscript", "template", "select", "textarea", "iframe", "object", "svg", "math"]
+    static let blockNames = ["p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
+                             "header", "footer", "nav", "aside", "main", "blockquote", "pre", "form", "hr", "center", "address", "figure",
+                             "figcaption", "fieldset", "legend", "caption", "body", "html", "option", "button", "label"]
+
+    /// Known names by packed key, sorted by key for a binary search (no hashing per element).
+    static let sortedKeys: (keys: [UInt64], kinds: [TagKind]) = {
+        var t: [(UInt64, TagKind)] = []
+        for n in skippedNames { t.append((key(n), .skipped)) }
+        for n in blockNames { t.append((key(n), .block)) }
+        t += [(key("title"), .title), (key("meta"), .meta), (key("table"), .table), (key("tr"), .row), (key("td"), .cell),
+              (key("th"), .cell), (key("a"), .anchor)]
+        t.sort { $0.0 < $1.0 }
+        return (t.map(\.0), t.map(\.1))
     }()
+
+    static func kind(ofKey k: UInt64) -> TagKind {
+        let keys = sortedKeys.keys
+        var lo = 0, hi = keys.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if keys[mid] < k { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < keys.count && keys[lo] == k ? sortedKeys.kinds[lo] : .other
+    }
 
     /// Up to 8 lowercased ASCII bytes packed into an integer (longer names never match a known tag).
     static func key(_ s: String) -> UInt64 {
@@ -146,15 +156,8 @@ enum TagKind {
             k |= UInt64(b) << (8 * UInt64(i))
             i += 1
         }
-        return byName[k] ?? .other
+        return kind(ofKey: k)
     }
-}
-
-@inline(__always)
-private func lowercasedName(_ name: UnsafePointer<xmlChar>) -> String {
-    var s = String(cString: name)
-    if s.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) { s = s.lowercased() }
-    return s
 }
 
 /// A flow of text lines and tables under construction (the page body or one table cell).
@@ -172,33 +175,9 @@ final class FlowContainer {
         var line = self.line
         self.line = []
         var pendingSpace = self.pendingSpace
-        defer {
-            self.line = line
-            self.pendingSpace = pendingSpace
-        }
-        var i = 0
-        let n = buf.count
-        while i < n {
-            let b = buf[i]
-            var spaceLength = 0
-            switch b {
-            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: spaceLength = 1
-            case 0xC2 where i + 1 < n && buf[i + 1] == 0xA0: spaceLength = 2  // U+00A0
-            case 0xE3 where i + 2 < n && buf[i + 1] == 0x80 && buf[i + 2] == 0x80: spaceLength = 3  // U+3000
-            case 0xE2 where i + 2 < n && buf[i + 1] == 0x80 && (buf[i + 2] == 0x82 || buf[i + 2] == 0x83 || buf[i + 2] == 0x89 || buf[i + 2] == 0x8B):
-                spaceLength = 3  // U+2002, U+2003, U+2009, U+200B
-            case 0xEF where i + 2 < n && buf[i + 1] == 0xBB && buf[i + 2] == 0xBF: spaceLength = 3  // U+FEFF
-            default: break
-            }
-            if spaceLength > 0 {
-                if !line.isEmpty { pendingSpace = true }
-                i += spaceLength
-                continue
-            }
-            if pendingSpace { line.append(0x20); pendingSpace = false }
-            line.append(b)
-            i += 1
-        }
+        TextWhitespace.appendCollapsing(buf, to: &line, pendingSpace: &pendingSpace)
+        self.line = line
+        self.pendingSpace = pendingSpace
     }
 
     func breakLine() {
@@ -241,8 +220,14 @@ final class TableBuilder {
     func closeCell() {
         guard let c = currentCell else { return }
         c.flow.breakLine()
-        let lines: [String] = c.flow.segments.compactMap { if case .line(let l) = $0 { return l } else { return nil } }
-        let raw = RawCell(text: lines.joined(separator: "\n"), segments: c.flow.segments, colspan: c.colspan, rowspan: c.rowspan)
+        let segments = c.flow.segments
+        let text: String
+        switch segments.count {
+        case 0: text = ""
+        case 1: if case .line(let l) = segments[0] { text = l } else { text = "" }
+        default: text = segments.compactMap { if case .line(let l) = $0 { return l } else { return nil } }.joined(separator: "\n")
+        }
+        let raw = RawCell(text: text, segments: segments, colspan: c.colspan, rowspan: c.rowspan)
         if currentRow == nil { currentRow = [] }
         currentRow!.append(raw)
         currentCell = nil
@@ -293,18 +278,15 @@ final class PageBuilder {
         case .anchor:
             var href: String?, title: String?
             forEachAttribute(atts) { k, v in
-                if k == "href" { href = v } else if k == "title" { title = v }
+                if asciiNameEquals(k, "href") { href = string(v) } else if asciiNameEquals(k, "title") { title = string(v) }
             }
             if let href, !href.isEmpty { openLink = (href, title.map(TextWhitespace.collapse), []) }
         case .meta:
             var n: String?, content: String?, prop: String?
             forEachAttribute(atts) { k, v in
-                switch k {
-                case "name": n = v.lowercased()
-                case "property": prop = v.lowercased()
-                case "content": content = v
-                default: break
-                }
+                if asciiNameEquals(k, "name") { n = string(v).lowercased() }
+                else if asciiNameEquals(k, "property") { prop = string(v).lowercased() }
+                else if asciiNameEquals(k, "content") { content = string(v) }
             }
             if let key = n ?? prop, let content, meta[key] == nil { meta[key] = TextWhitespace.collapse(content) }
         case .table:
@@ -325,8 +307,8 @@ final class PageBuilder {
             t.closeCell()
             var colspan = 1, rowspan = 1
             forEachAttribute(atts) { k, v in
-                if k == "colspan" { colspan = Self.span(v, cap: limits.maxColspan) }
-                if k == "rowspan" { rowspan = Self.span(v, cap: limits.maxRowspan) }
+                if asciiNameEquals(k, "colspan") { colspan = Self.span(string(v), cap: limits.maxColspan) }
+                if asciiNameEquals(k, "rowspan") { rowspan = Self.span(string(v), cap: limits.maxRowspan) }
             }
             t.currentCell = CellBuilder(colspan: colspan, rowspan: rowspan)
         case .block:
@@ -375,7 +357,7 @@ final class PageBuilder {
             currentFlow.breakLine()
         case .anchor:
             if let l = openLink {
-                links.append(PageLink(href: TextWhitespace.collapse(l.href), text: TextWhitespace.collapse(String(decoding: l.text, as: UTF8.self)), title: l.title))
+                links.append(PageLink(href: TextWhitespace.collapse(l.href), text: TextWhitespace.collapse(utf8: l.text), title: l.title))
                 openLink = nil
             }
         case .meta, .skipped, .other:
@@ -453,11 +435,31 @@ final class PageBuilder {
     }
 }
 
-private func forEachAttribute(_ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ body: (String, String) -> Void) {
+/// Calls `body` with each attribute's name and value as libxml2 gives them (no Strings made).
+private func forEachAttribute(_ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+                              _ body: (UnsafePointer<xmlChar>, UnsafePointer<xmlChar>?) -> Void) {
     guard var p = atts else { return }
     while let k = p.pointee {
-        let v = (p + 1).pointee
-        body(lowercasedName(k), v.map { String(cString: $0) } ?? "")
+        body(k, (p + 1).pointee)
         p += 2
     }
+}
+
+/// True when the NUL-terminated `name` equals the lowercase ASCII `expected`, ignoring ASCII case.
+@inline(__always)
+private func asciiNameEquals(_ name: UnsafePointer<xmlChar>, _ expected: StaticString) -> Bool {
+    let e = expected.utf8Start
+    let n = expected.utf8CodeUnitCount
+    for i in 0..<n {
+        var b = name[i]
+        if b >= 65 && b <= 90 { b |= 0x20 }
+        if b != e[i] { return false }
+    }
+    return name[n] == 0
+}
+
+/// An attribute value as a String ("" when absent).
+@inline(__always)
+private func string(_ v: UnsafePointer<xmlChar>?) -> String {
+    v.map { String(cString: $0) } ?? ""
 }

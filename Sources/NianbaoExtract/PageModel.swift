@@ -105,6 +105,45 @@ public enum TextWhitespace {
         return String(scalars[first...last])
     }
 
+    /// ``collapse(_:)`` on UTF-8 bytes.
+    public static func collapse(utf8 bytes: [UInt8]) -> String {
+        var line: [UInt8] = []
+        line.reserveCapacity(bytes.count)
+        var pendingSpace = false
+        bytes.withUnsafeBufferPointer { appendCollapsing($0, to: &line, pendingSpace: &pendingSpace) }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Appends `buf` to `line` with every run of spacing (``isSpace(_:)``, matched on its UTF-8
+    /// bytes) turned into one ASCII space; a space is only written before the next non-space byte
+    /// and never at the start of `line`, so the caller's last pending space is dropped at line end.
+    @inlinable
+    public static func appendCollapsing(_ buf: UnsafeBufferPointer<UInt8>, to line: inout [UInt8], pendingSpace: inout Bool) {
+        var i = 0
+        let n = buf.count
+        while i < n {
+            let b = buf[i]
+            var spaceLength = 0
+            switch b {
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: spaceLength = 1
+            case 0xC2 where i + 1 < n && buf[i + 1] == 0xA0: spaceLength = 2  // U+00A0
+            case 0xE3 where i + 2 < n && buf[i + 1] == 0x80 && buf[i + 2] == 0x80: spaceLength = 3  // U+3000
+            case 0xE2 where i + 2 < n && buf[i + 1] == 0x80 && (buf[i + 2] == 0x82 || buf[i + 2] == 0x83 || buf[i + 2] == 0x89 || buf[i + 2] == 0x8B):
+                spaceLength = 3  // U+2002, U+2003, U+2009, U+200B
+            case 0xEF where i + 2 < n && buf[i + 1] == 0xBB && buf[i + 2] == 0xBF: spaceLength = 3  // U+FEFF
+            default: break
+            }
+            if spaceLength > 0 {
+                if !line.isEmpty { pendingSpace = true }
+                i += spaceLength
+                continue
+            }
+            if pendingSpace { line.append(0x20); pendingSpace = false }
+            line.append(b)
+            i += 1
+        }
+    }
+
     /// Collapses runs of spacing into one ASCII space and trims both ends.
     public static func collapse(_ s: String) -> String {
         var out = String.UnicodeScalarView()
