@@ -17,58 +17,63 @@ public enum LabelText {
         return s.utf8.withContiguousStorageIfAvailable { foldedUTF8($0, dropSpace: dropSpace) ?? s } ?? s
     }
 
-    /// Folds valid UTF-8 a scalar at a time without going through `String.UnicodeScalarView`;
+    /// Folds valid UTF-8 a scalar at a time, writing into a scratch buffer (the output is never
+    /// longer than the input: every fold maps to a scalar of the same or a shorter encoding);
     /// nil when nothing changes.
     private static func foldedUTF8(_ b: UnsafeBufferPointer<UInt8>, dropSpace: Bool) -> String? {
-        var out: [UInt8] = []
-        out.reserveCapacity(b.count)
-        var changed = false
-        var hasParen = false
-        var i = 0
         let n = b.count
-        while i < n {
-            let lead = b[i]
-            let length: Int
-            let value: UInt32
-            if lead < 0x80 {
-                length = 1; value = UInt32(lead)
-            } else if lead < 0xE0 {
-                length = 2; value = UInt32(lead & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F)
-            } else if lead < 0xF0 {
-                length = 3; value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
-            } else {
-                length = 4
-                value = UInt32(lead & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F)
-            }
-            let f = foldScalar(Unicode.Scalar(value)!).value
-            if dropSpace {
-                switch f {
-                case 0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x200B, 0xFEFF: changed = true; i += length; continue
-                default: break
+        if n == 0 { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out -> String? in
+            var o = 0
+            var changed = false
+            var hasParen = false
+            var i = 0
+            while i < n {
+                let lead = b[i]
+                if lead < 0x80 {
+                    // ASCII: only spacing (when dropped) and "(" matter.
+                    if dropSpace && (lead == 0x20 || lead == 0x09 || lead == 0x0A || lead == 0x0D) { changed = true; i += 1; continue }
+                    if lead == 0x28 { hasParen = true }
+                    out[o] = lead; o += 1; i += 1
+                    continue
                 }
-            }
-            if f == value {
-                if f == 0x28 { hasParen = true }
-                for k in 0..<length { out.append(b[i + k]) }
-            } else {
-                changed = true
-                if f < 0x80 {
-                    if f == 0x28 { hasParen = true }
-                    out.append(UInt8(f))
-                } else if f < 0x800 {
-                    out.append(UInt8(0xC0 | (f >> 6))); out.append(UInt8(0x80 | (f & 0x3F)))
-                } else if f < 0x10000 {
-                    out.append(UInt8(0xE0 | (f >> 12))); out.append(UInt8(0x80 | ((f >> 6) & 0x3F))); out.append(UInt8(0x80 | (f & 0x3F)))
+                let length: Int
+                let value: UInt32
+                if lead < 0xE0 {
+                    length = 2; value = UInt32(lead & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F)
+                } else if lead < 0xF0 {
+                    length = 3; value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
                 } else {
-                    out.append(UInt8(0xF0 | (f >> 18))); out.append(UInt8(0x80 | ((f >> 12) & 0x3F)))
-                    out.append(UInt8(0x80 | ((f >> 6) & 0x3F))); out.append(UInt8(0x80 | (f & 0x3F)))
+                    length = 4
+                    value = UInt32(lead & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F)
                 }
+                let f = foldScalar(Unicode.Scalar(value)!).value
+                if dropSpace {
+                    switch f {
+                    case 0x20, 0xA0, 0x200B, 0xFEFF: changed = true; i += length; continue
+                    default: break
+                    }
+                }
+                if f == value {
+                    for k in 0..<length { out[o + k] = b[i + k] }
+                    o += length
+                } else {
+                    changed = true
+                    if f < 0x80 {
+                        if f == 0x28 { hasParen = true }
+                        out[o] = UInt8(f); o += 1
+                    } else if f < 0x800 {
+                        out[o] = UInt8(0xC0 | (f >> 6)); out[o + 1] = UInt8(0x80 | (f & 0x3F)); o += 2
+                    } else {
+                        out[o] = UInt8(0xE0 | (f >> 12)); out[o + 1] = UInt8(0x80 | ((f >> 6) & 0x3F)); out[o + 2] = UInt8(0x80 | (f & 0x3F)); o += 3
+                    }
+                }
+                i += length
             }
-            i += length
+            if !changed && !hasParen { return nil }
+            let r = String(decoding: UnsafeBufferPointer(rebasing: out[0..<o]), as: UTF8.self)
+            return hasParen ? stripPinyinGlosses(r) : r
         }
-        if !changed && !hasParen { return nil }
-        let r = String(decoding: out, as: UTF8.self)
-        return hasParen ? stripPinyinGlosses(r) : r
     }
 
     @inline(__always)

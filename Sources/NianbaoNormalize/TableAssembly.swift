@@ -108,7 +108,6 @@ extension NormalizeState {
     mutating func applicationsAndReview(_ spec: ReportTemplate, template: TemplateKind, appsRegion: ArraySlice<Segment>?,
                                         reviewRegion: ArraySlice<Segment>?) -> (JSONValue, JSONValue, [JSONValue]) {
         let appRows = spec.applications
-        let ids = appRows.map(\.dotted)
         let stream = appsRegion.map { CellStreamBuilder.build($0) } ?? []
         var groupItems: [String: [String]] = [:]
         for r in appRows { if let g = r.group, g != "outcome" { groupItems[g, default: []].append(r.dotted) } }
@@ -209,75 +208,55 @@ extension NormalizeState {
             }
         }
 
-        // Identities.
-        var identities: [LinearIdentity] = []
-        func idx(_ path: String, _ col: Int) -> Int { ids.firstIndex(of: path)! * width + col }
-        for spec in appRows {
-            identities.append(LinearIdentity(id: "applications.row_total.\(spec.dotted)",
-                                             terms: [(idx(spec.dotted, 6), 1)] + (0..<6).map { (idx(spec.dotted, $0), -1) }))
-        }
-        let outcomeItems = appRows.filter { $0.path.first == "outcome" && $0.dotted != "outcome.total" }.map(\.dotted)
-        for (k, col) in ReportTemplate.applicantColumns.enumerated() {
-            identities.append(LinearIdentity(id: "applications.outcome_total.\(col)",
-                                             terms: [(idx("outcome.total", k), 1)] + outcomeItems.map { (idx($0, k), -1) }))
-        }
-        for (k, col) in ReportTemplate.applicantColumns.enumerated() {
-            identities.append(LinearIdentity(id: "applications.balance.\(col)",
-                                             terms: [(idx("new_received", k), 1), (idx("carried_over", k), 1),
-                                                     (idx("outcome.total", k), -1), (idx("carried_forward", k), -1)]))
-        }
-        for (b, block) in ReportTemplate.reviewBlocks.enumerated() {
-            let base = reviewBase + b * 5
-            identities.append(LinearIdentity(id: "review_litigation.block_total.\(block)",
-                                             terms: [(base + 4, 1)] + (0..<4).map { (base + $0, -1) }))
-        }
-
-        let solved = IdentitySolver(cellCount: cellCount, rows: solverRows, identities: identities).solve()
+        let identities = spec.identities
+        let solved = IdentitySolver(cellCount: cellCount, rows: solverRows, identities: identities.map(\.linear)).solve()
         var values = [Int?](repeating: nil, count: cellCount)
 
-        func settle(_ cell: Int, path: String) -> JSONValue {
+        func settle(_ cell: Int, path: @autoclosure () -> String) -> JSONValue {
             let s = solved.cells[cell]
             values[cell] = s.value
             let token = tokenFor[cell]
             switch s.status {
             case "reported":
                 if case .number(let n, let raw, let conv, _)? = token {
-                    if n.integer == nil { note(path, status: "missing", raw: raw, rule: "number.not_integer"); values[cell] = nil; return .null }
-                    if !conv.isEmpty { note(path, status: "converted", raw: raw, rule: conv.first) }
+                    if n.integer == nil { note(path(), status: "missing", raw: raw, rule: "number.not_integer"); values[cell] = nil; return .null }
+                    if !conv.isEmpty { note(path(), status: "converted", raw: raw, rule: conv.first) }
                 }
                 if let raw = s.raw, token == nil, let t = CellParser.parse(raw), case .number(_, _, let conv, _) = t, !conv.isEmpty {
-                    note(path, status: "converted", raw: raw, rule: conv.first)
+                    note(path(), status: "converted", raw: raw, rule: conv.first)
                 }
                 return .num(s.value)
             case "missing":
                 let rule = s.rule ?? (token == nil ? "cell.not_on_page" : (token == .blank ? "cell.blank" : "cell.not_applicable"))
-                note(path, status: "missing", raw: s.raw, rule: rule)
+                note(path(), status: "missing", raw: s.raw, rule: rule)
                 return .null
             default:
-                note(path, status: s.status, raw: s.raw, rule: s.rule, candidates: s.status == "ambiguous" || s.status == "placed" ? s.candidates : nil)
+                note(path(), status: s.status, raw: s.raw, rule: s.rule, candidates: s.status == "ambiguous" || s.status == "placed" ? s.candidates : nil)
                 return .num(s.value)
             }
         }
 
         // 表三 output.
-        var apps: [String: JSONValue] = [:]
+        var appEntries: [(path: ArraySlice<String>, value: JSONValue)] = []
+        appEntries.reserveCapacity(appRows.count + spec.applicationsSubtotals.count)
         var rowValues: [String: [Int?]] = [:]
         for (r, spec) in appRows.enumerated() {
             var row: [String: JSONValue] = [:]
             var vals: [Int?] = []
+            let rowSeen = rowsSeen.contains(spec.dotted)
             for (k, col) in ReportTemplate.applicantColumns.enumerated() {
-                let path = "tables.applications.\(spec.dotted).\(col)"
-                if !rowsSeen.contains(spec.dotted) && solved.cells[r * width + k].value == nil {
-                    note(path, status: "missing", raw: nil, rule: "row.not_found")
+                let path = { "tables.applications.\(spec.dotted).\(col)" }
+                if !rowSeen && solved.cells[r * width + k].value == nil {
+                    note(path(), status: "missing", raw: nil, rule: "row.not_found")
                     row[col] = .null
                     vals.append(nil)
                     continue
                 }
-                row[col] = settle(r * width + k, path: path)
+                row[col] = settle(r * width + k, path: path())
                 vals.append(values[r * width + k])
             }
             rowValues[spec.dotted] = vals
-            insert(&apps, path: spec.path, value: .object(row))
+            appEntries.append((spec.path[...], .object(row)))
         }
         for sub in spec.applicationsSubtotals {
             var row: [String: JSONValue] = [:]
@@ -285,7 +264,7 @@ extension NormalizeState {
                 let items = sub.items.map { rowValues[$0.joined(separator: ".")]?[k] ?? nil }
                 row[col] = items.contains(where: { $0 == nil }) ? .null : .int(items.reduce(0) { $0 + $1! })
             }
-            insert(&apps, path: sub.path, value: .object(row))
+            appEntries.append((sub.path[...], .object(row)))
         }
 
         // 表四 output.
@@ -307,26 +286,91 @@ extension NormalizeState {
 
         // Checks, in the fixed order of the identities.
         var checks: [JSONValue] = []
+        checks.reserveCapacity(identities.count)
+        func sum(_ cells: [Int]) -> Int? {
+            var total = 0
+            for c in cells { guard let v = values[c] else { return nil }; total += v }
+            return total
+        }
         for identity in identities {
-            let total = identity.terms.filter { $0.coef > 0 }
-            let parts = identity.terms.filter { $0.coef < 0 }
-            // balance: expected = new + carried_over, actual = outcome.total + carried_forward
-            let (lhs, rhs) = identity.id.hasPrefix("applications.balance") ? (total, parts) : (parts, total)
-            let lv = lhs.map { values[$0.cell] }
-            let rv = rhs.map { values[$0.cell] }
-            let expected: Int? = lv.contains(where: { $0 == nil }) ? nil : lv.reduce(0) { $0 + $1! }
-            let actual: Int? = rv.contains(where: { $0 == nil }) ? nil : rv.reduce(0) { $0 + $1! }
+            let expected = sum(identity.expectedCells)
+            let actual = sum(identity.actualCells)
             let status = (expected == nil || actual == nil) ? "not_assessable" : (expected == actual ? "pass" : "fail")
             checks.append(.object(["id": .string(identity.id), "status": .string(status), "expected": .num(expected), "actual": .num(actual)]))
         }
-        return (.object(apps), .object(review), checks)
+        return (.object(Self.nest(appEntries)), .object(review), checks)
     }
 
-    func insert(_ obj: inout [String: JSONValue], path: [String], value: JSONValue) {
-        guard let head = path.first else { return }
-        if path.count == 1 { obj[head] = value; return }
-        var child = obj[head]?.objectValue ?? [:]
-        insert(&child, path: Array(path.dropFirst()), value: value)
-        obj[head] = .object(child)
+    /// Builds nested objects from (path, value) entries in one go (later entries win on equal paths).
+    static func nest(_ entries: [(path: ArraySlice<String>, value: JSONValue)]) -> [String: JSONValue] {
+        var object: [String: JSONValue] = [:]
+        var groups: [String: [(path: ArraySlice<String>, value: JSONValue)]] = [:]
+        var groupOrder: [String] = []
+        for e in entries {
+            guard let head = e.path.first else { continue }
+            if e.path.count == 1 {
+                object[head] = e.value
+            } else {
+                if groups[head] == nil { groupOrder.append(head) }
+                groups[head, default: []].append((e.path.dropFirst(), e.value))
+            }
+        }
+        for head in groupOrder {
+            var child = object[head]?.objectValue ?? [:]
+            child.merge(nest(groups[head]!)) { _, new in new }
+            object[head] = .object(child)
+        }
+        return object
+    }
+}
+
+/// An identity of 表三/表四 with the cells of its check's two sides, built once per template.
+struct TableIdentity: Sendable {
+    /// Check id, e.g. `applications.row_total.new_received`.
+    let id: String
+    /// The identity as the solver reads it.
+    let linear: LinearIdentity
+    /// Cells summed for the check's `expected` side.
+    let expectedCells: [Int]
+    /// Cells summed for the check's `actual` side.
+    let actualCells: [Int]
+}
+
+extension ReportTemplate {
+    /// The identities of 表三 and 表四 over the cell index space (表三 rows × 7, then 表四's 15), in
+    /// the fixed order of the record's checks.
+    static func tableIdentities(_ appRows: [ApplicationsRowSpec]) -> [TableIdentity] {
+        let width = 7
+        let reviewBase = appRows.count * width
+        let rowIndex = Dictionary(uniqueKeysWithValues: appRows.enumerated().map { ($1.dotted, $0) })
+        func idx(_ path: String, _ col: Int) -> Int { rowIndex[path]! * width + col }
+        var identities: [LinearIdentity] = []
+        for spec in appRows {
+            identities.append(LinearIdentity(id: "applications.row_total.\(spec.dotted)",
+                                             terms: [(idx(spec.dotted, 6), 1)] + (0..<6).map { (idx(spec.dotted, $0), -1) }))
+        }
+        let outcomeItems = appRows.filter { $0.path.first == "outcome" && $0.dotted != "outcome.total" }.map(\.dotted)
+        for (k, col) in applicantColumns.enumerated() {
+            identities.append(LinearIdentity(id: "applications.outcome_total.\(col)",
+                                             terms: [(idx("outcome.total", k), 1)] + outcomeItems.map { (idx($0, k), -1) }))
+        }
+        for (k, col) in applicantColumns.enumerated() {
+            identities.append(LinearIdentity(id: "applications.balance.\(col)",
+                                             terms: [(idx("new_received", k), 1), (idx("carried_over", k), 1),
+                                                     (idx("outcome.total", k), -1), (idx("carried_forward", k), -1)]))
+        }
+        for (b, block) in reviewBlocks.enumerated() {
+            let base = reviewBase + b * 5
+            identities.append(LinearIdentity(id: "review_litigation.block_total.\(block)",
+                                             terms: [(base + 4, 1)] + (0..<4).map { (base + $0, -1) }))
+        }
+        return identities.map { identity in
+            let total = identity.terms.filter { $0.coef > 0 }.map(\.cell)
+            let parts = identity.terms.filter { $0.coef < 0 }.map(\.cell)
+            // balance: expected = new + carried_over, actual = outcome.total + carried_forward; otherwise
+            // expected = the sum of the parts, actual = the total.
+            let balance = identity.id.hasPrefix("applications.balance")
+            return TableIdentity(id: identity.id, linear: identity, expectedCells: balance ? total : parts, actualCells: balance ? parts : total)
+        }
     }
 }

@@ -73,6 +73,8 @@ public struct ReportTemplate: Sendable {
     let proactiveMatcher: LabelMatcher
     /// 表三 row labels, precompiled (ids are the dotted paths).
     let applicationsMatcher: LabelMatcher
+    /// 表三/表四 identities and their checks, built once.
+    let identities: [TableIdentity]
 
     init(kind: TemplateKind, proactive: [ProactiveRowSpec], applications: [ApplicationsRowSpec],
          applicationsSubtotals: [(path: [String], items: [[String]])]) {
@@ -82,6 +84,7 @@ public struct ReportTemplate: Sendable {
         self.applicationsSubtotals = applicationsSubtotals
         proactiveMatcher = LabelMatcher(proactive.map { ($0.labelKeys, $0.block) })
         applicationsMatcher = LabelMatcher(applications.map { ($0.labelKeys, $0.dotted) })
+        identities = ReportTemplate.tableIdentities(applications)
     }
     /// 表三 column keys in page order.
     public static let applicantColumns = ["natural_person", "commercial_enterprise", "research_institution",
