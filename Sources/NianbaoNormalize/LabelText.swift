@@ -145,28 +145,36 @@ public enum LabelText {
     /// Removes a leading list number: `一、`, `(三)`, `1.`, `1、`, `(1)`, `第一,` …
     public static func stripNumbering(_ key: String) -> String {
         guard let first = key.unicodeScalars.first, first == "(" || isNumeralScalar(first) else { return key }
-        let u = Array(key.unicodeScalars)
-        var i = 0
+        let u = key.unicodeScalars
+        var i = u.startIndex
         var changed = true
         while changed {
             changed = false
-            if i < u.count, u[i] == "(", let close = u[i...].firstIndex(of: ")"), close - i <= 4, close > i + 1,
-               u[(i + 1)..<close].allSatisfy(isNumeralScalar) {
-                i = close + 1
-                changed = true
-                continue
+            // "(" numerals ")" with the ")" at most 4 scalars after the "(" and at least one numeral.
+            if i < u.endIndex, u[i] == "(" {
+                var j = u.index(after: i)
+                var distance = 1
+                var numerals = true
+                while j < u.endIndex, distance <= 4, u[j] != ")" {
+                    if !isNumeralScalar(u[j]) { numerals = false }
+                    j = u.index(after: j)
+                    distance += 1
+                }
+                if j < u.endIndex, distance <= 4, u[j] == ")", distance > 1, numerals {
+                    i = u.index(after: j)
+                    changed = true
+                    continue
+                }
             }
             var j = i
-            while j < u.count, isNumeralScalar(u[j]) { j += 1 }
-            if j > i, j < u.count, "、.,．:".unicodeScalars.contains(u[j]) {
-                i = j + 1
+            while j < u.endIndex, isNumeralScalar(u[j]) { j = u.index(after: j) }
+            if j > i, j < u.endIndex, u[j] == "、" || u[j] == "." || u[j] == "," || u[j] == "．" || u[j] == ":" {
+                i = u.index(after: j)
                 changed = true
             }
         }
-        if i == 0 { return key }
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: u[i...])
-        return String(out)
+        if i == u.startIndex { return key }
+        return String(u[i...])
     }
 
     static func isNumeralScalar(_ u: Unicode.Scalar) -> Bool {

@@ -99,6 +99,7 @@ struct NormalizeState {
         htmlTitle = page.htmlTitle
         metaTags = page.metaTags
         segments = PageText.splitInlineHeadings(page.segments)
+        cellNotes.reserveCapacity(256)
     }
 
     mutating func warn(_ code: String, _ message: String) {
@@ -151,7 +152,8 @@ struct NormalizeState {
         var titleIndex: Int?
         var inlineTitle: String?
         for i in 0..<min(firstHeading, segments.count) {
-            guard let l = line(i) else { continue }
+            // isTitle and titlePrefix both need 报 (or 報, folded to it) in the line.
+            guard let l = line(i), l.utf8Contains("报") || l.utf8Contains("報") else { continue }
             let folded = LabelText.fold(l)
             if PageText.metadataLabelSet.isPrefix(of: folded) { continue }
             if PageText.isTitle(l), PageText.titleYear(l) != nil {
@@ -543,3 +545,4 @@ struct NormalizeState {
         return .object(m)
     }
 }
+

@@ -8,7 +8,11 @@ public enum SectionKind: String, CaseIterable, Sendable {
     case otherMatters = "other_matters"
 
     /// Heading texts and their variants (templates.md §8), whitespace-free and folded, numbering stripped.
-    var headingPrefixes: [String] {
+    var headingPrefixes: [String] { Self.prefixTable[self]! }
+
+    private static let prefixTable: [SectionKind: [String]] = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.declaredPrefixes) })
+
+    private var declaredPrefixes: [String] {
         switch self {
         case .overview: return ["总体情况", "总体概述", "概述", "總體情況", "基本情况", "总体工作情况"]
         case .proactive: return ["主动公开政府信息情况", "主动公开政府政府情况", "主动公开政府信息", "主动公开情况"]
@@ -38,12 +42,14 @@ enum PageText {
 
     /// ``heading(_:)`` on a line's precomputed ``LabelText/matchKey(_:)``.
     static func heading(key: String) -> SectionKind? {
-        let scalars = key.unicodeScalars.count
-        guard scalars >= 2, scalars <= 48 else { return nil }
+        // 2…48 scalars take 2…192 UTF-8 bytes: a cheap bound before counting.
+        guard key.utf8.count >= 2, key.utf8.count <= 192 else { return nil }
         // Section numbers are 一、…六、; (一) marks a sub-heading inside a section, never a section.
         if key.utf8.first == UInt8(ascii: "(") { return nil }
         // Every heading text ends in one of these.
         guard headingTailSet.containsAny(key) else { return nil }
+        let scalars = key.unicodeScalars.count
+        guard scalars >= 2, scalars <= 48 else { return nil }
         var core = LabelText.stripNumbering(key)
         let numbered = core.utf8.count < key.utf8.count
         // "2023年政务公开总体情况"
@@ -52,9 +58,8 @@ enum PageText {
             core = "总体情况"
         }
         let coreCount = core.unicodeScalars.count
-        for kind in SectionKind.allCases {
-            for p in kind.headingPrefixes where core.utf8HasPrefix(p) {
-                let pCount = p.unicodeScalars.count
+        for (kind, prefixes) in headingPrefixTable {
+            for (p, pCount) in prefixes where core.utf8HasPrefix(p) {
                 // Short generic headings must be the whole line, or numbered.
                 if pCount <= 4 && !numbered && coreCount != pCount { continue }
                 if kind == .reviewLitigation && !(core.utf8Contains("复议") || core.utf8Contains("诉讼")) { continue }
@@ -63,6 +68,11 @@ enum PageText {
             }
         }
         return nil
+    }
+
+    /// Every kind's heading prefixes with their scalar counts, in declaration order.
+    static let headingPrefixTable: [(SectionKind, [(String, Int)])] = SectionKind.allCases.map { kind in
+        (kind, kind.headingPrefixes.map { ($0, $0.unicodeScalars.count) })
     }
 
     /// Substrings one of which every section heading contains (a cheap pre-check).
@@ -133,6 +143,9 @@ enum PageText {
 
     /// True for a line that reads as a report title.
     static func isTitle(_ line: String) -> Bool {
+        // Folding only maps 報 → 报 and 開 → 开 among these, so the raw line must already hold them.
+        guard line.utf8.count >= 10, line.utf8Contains("报") || line.utf8Contains("報"),
+              line.utf8Contains("开") || line.utf8Contains("開") else { return false }
         let key = LabelText.matchKey(line)
         guard key.count >= 10, key.count <= 70 else { return false }
         guard key.contains("信息公开") || key.contains("政务公开") else { return false }

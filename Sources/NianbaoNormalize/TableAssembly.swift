@@ -36,7 +36,7 @@ extension NormalizeState {
         let rows = spec.proactive
         let aligner = RowAligner(
             match: { key, _, _ in
-                guard key.count <= 70 else { return nil }
+                guard key.utf8.count <= 70 || key.count <= 70 else { return nil }
                 return spec.proactiveMatcher.earliest(in: key).map { .row($0) }
             },
             groupItems: [:],
@@ -114,7 +114,8 @@ extension NormalizeState {
         let is2019 = template == .t2019
         let aligner = RowAligner(
             match: { key, group, seen in
-                guard key.count <= 80 else { return nil }
+                // Characters ≤ UTF-8 bytes: count Characters only for long keys.
+                guard key.utf8.count <= 80 || key.count <= 80 else { return nil }
                 let core = LabelText.stripNumbering(key)
                 // 表三 total row: (七)总计, or a bare 总计 once the outcome rows have started.
                 if key.utf8Contains("(七)总计") || core == "七总计" || (core == "总计" && seen.contains("outcome.granted")) {
@@ -242,6 +243,7 @@ extension NormalizeState {
         var rowValues: [String: [Int?]] = [:]
         for (r, spec) in appRows.enumerated() {
             var row: [String: JSONValue] = [:]
+            row.reserveCapacity(7)
             var vals: [Int?] = []
             let rowSeen = rowsSeen.contains(spec.dotted)
             for (k, col) in ReportTemplate.applicantColumns.enumerated() {
@@ -260,8 +262,10 @@ extension NormalizeState {
         }
         for sub in spec.applicationsSubtotals {
             var row: [String: JSONValue] = [:]
+            row.reserveCapacity(7)
+            let itemRows = sub.items.map { rowValues[$0.joined(separator: ".")] }
             for (k, col) in ReportTemplate.applicantColumns.enumerated() {
-                let items = sub.items.map { rowValues[$0.joined(separator: ".")]?[k] ?? nil }
+                let items = itemRows.map { $0?[k] ?? nil }
                 row[col] = items.contains(where: { $0 == nil }) ? .null : .int(items.reduce(0) { $0 + $1! })
             }
             appEntries.append((sub.path[...], .object(row)))
@@ -271,6 +275,7 @@ extension NormalizeState {
         var review: [String: JSONValue] = [:]
         for (b, block) in ReportTemplate.reviewBlocks.enumerated() {
             var o: [String: JSONValue] = [:]
+            o.reserveCapacity(5)
             for (l, leaf) in ReportTemplate.reviewLeaves.enumerated() {
                 let cell = reviewBase + b * 5 + l
                 let path = "tables.review_litigation.\(block).\(leaf)"
