@@ -31,37 +31,54 @@ enum BoundPropagation {
             changed = false
             passes += 1
             for identity in identities {
-                for (j, term) in identity.terms.enumerated() {
-                    // coef_j * x_j = -(Σ_{i≠j} coef_i x_i)
-                    var minOthers = 0
-                    var maxOthers: Int? = 0
-                    for (i, t) in identity.terms.enumerated() where i != j {
-                        let d = domains[t.cell]
-                        if t.coef > 0 {
-                            minOthers += d.lo
-                            if let m = maxOthers, let h = d.hi { maxOthers = m + h } else { maxOthers = nil }
-                        } else {
-                            if let h = d.hi { minOthers -= h } else { minOthers = Int.min / 4 }
-                            if let m = maxOthers { maxOthers = m - d.lo }
-                        }
+                // Sums over all terms (the cells of one identity are distinct), kept current as
+                // domains narrow, so each term's "others" are the sums minus its own share.
+                var posLo = 0, posHi = 0, posUnbounded = 0, negLo = 0, negHi = 0, negUnbounded = 0
+                for t in identity.terms {
+                    let d = domains[t.cell]
+                    if t.coef > 0 {
+                        posLo += d.lo
+                        if let h = d.hi { posHi += h } else { posUnbounded += 1 }
+                    } else {
+                        negLo += d.lo
+                        if let h = d.hi { negHi += h } else { negUnbounded += 1 }
                     }
+                }
+                for term in identity.terms {
+                    // coef_j * x_j = -(Σ_{i≠j} coef_i x_i); minOthers nil = -∞, maxOthers nil = +∞.
                     var d = domains[term.cell]
+                    let own = d.hi == nil ? 1 : 0
+                    let minOthers: Int?
+                    let maxOthers: Int?
+                    if term.coef > 0 {
+                        minOthers = negUnbounded > 0 ? nil : (posLo - d.lo) - negHi
+                        maxOthers = posUnbounded - own > 0 ? nil : (posHi - (d.hi ?? 0)) - negLo
+                    } else {
+                        minOthers = negUnbounded - own > 0 ? nil : posLo - (negHi - (d.hi ?? 0))
+                        maxOthers = posUnbounded > 0 ? nil : posHi - (negLo - d.lo)
+                    }
                     var newLo = d.lo
                     var newHi = d.hi
                     if term.coef > 0 {
                         // x_j = -others: x_j ∈ [-maxOthers, -minOthers]
                         if let m = maxOthers { newLo = max(newLo, -m) }
-                        if minOthers > Int.min / 8 {
-                            let cap = -minOthers
-                            newHi = newHi.map { min($0, cap) } ?? cap
-                        }
+                        if let m = minOthers { newHi = newHi.map { min($0, -m) } ?? -m }
                     } else {
                         // x_j = others: x_j ∈ [minOthers, maxOthers]
-                        if minOthers > Int.min / 8 { newLo = max(newLo, minOthers) }
+                        if let m = minOthers { newLo = max(newLo, m) }
                         if let m = maxOthers { newHi = newHi.map { min($0, m) } ?? m }
                     }
                     if let h = newHi, h < newLo { return false }
                     if newLo != d.lo || newHi != d.hi {
+                        if term.coef > 0 {
+                            posLo += newLo - d.lo
+                            if let h = d.hi { posHi -= h } else { posUnbounded -= 1 }
+                            if let h = newHi { posHi += h } else { posUnbounded += 1 }
+                        } else {
+                            negLo += newLo - d.lo
+                            if let h = d.hi { negHi -= h } else { negUnbounded -= 1 }
+                            if let h = newHi { negHi += h } else { negUnbounded += 1 }
+                        }
                         d.lo = newLo
                         d.hi = newHi
                         domains[term.cell] = d
@@ -139,13 +156,14 @@ struct IdentitySolver {
 
     func solve() -> Outcome {
         var base = [CellDomain](repeating: .unknown, count: cellCount)
-        var tokenAt = [Int: (value: Int?, raw: String?)]()  // fixed token per cell
-        var observed = Set<Int>()  // cells of rows the page shows
+        // Per cell (arrays, not dictionaries: cells are dense small integers).
+        var tokenAt = [(value: Int?, raw: String?)?](repeating: nil, count: cellCount)  // fixed token per cell
+        var observed = [Bool](repeating: false, count: cellCount)  // cells of rows the page shows
         var open: [Int: [Placement]] = [:]
         for (r, row) in rows.enumerated() {
             if row.positional {
                 for (k, cell) in row.cells.enumerated() {
-                    observed.insert(cell)
+                    observed[cell] = true
                     tokenAt[cell] = (row.tokens[k], row.raws[k])
                     if let v = row.tokens[k] { base[cell] = .fixed(v) }
                 }
@@ -178,7 +196,7 @@ struct IdentitySolver {
             if !dropped { active = []; break }
         }
 
-        var status = [Int: SolvedCell]()
+        var status = [SolvedCell?](repeating: nil, count: cellCount)
         var current = base
 
         func apply(_ p: Placement, row: SolverRow, to d: inout [CellDomain]) {
@@ -208,7 +226,7 @@ struct IdentitySolver {
             apply(chosen, row: row, to: &current)
             let columnValues: [Set<Int>] = beforePrior[r] ?? row.cells.indices.map { col in Set(survivors.compactMap { $0.1[col] }) }
             for (col, cell) in row.cells.enumerated() {
-                observed.insert(cell)
+                observed[cell] = true
                 let tokenIndex = chosen.columns.firstIndex(of: col)
                 let raw = tokenIndex.flatMap { row.raws[$0] }
                 let token = tokenIndex.flatMap { row.tokens[$0] }
@@ -277,11 +295,11 @@ struct IdentitySolver {
                 cells[c] = SolvedCell(value: v, status: "reported", raw: tok?.raw, rule: nil)
                 reportedCount += 1
             } else if let v = final[c].value {
-                let blank = observed.contains(c)
+                let blank = observed[c]
                 cells[c] = SolvedCell(value: v, status: blank && v == 0 ? "blank_as_zero" : "inferred", raw: tok?.raw, rule: "identity.forced")
             } else {
                 cells[c] = SolvedCell(value: nil, status: "missing", raw: tok?.raw, rule: nil)
-                if observed.contains(c) { openCells.append(c) }
+                if observed[c] { openCells.append(c) }
             }
         }
         // 6. blanks as zero, when the table's own convention allows it.
