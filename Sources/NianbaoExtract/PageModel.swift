@@ -105,7 +105,7 @@ public enum TextWhitespace {
         return String(scalars[first...last])
     }
 
-    /// ``collapse(_:)`` on UTF-8 bytes.
+    /// ``collapse(_:)`` on UTF-8 bytes (valid UTF-8: the bytes libxml2 gives).
     public static func collapse(utf8 bytes: [UInt8]) -> String {
         var line: [UInt8] = []
         line.reserveCapacity(bytes.count)
@@ -146,17 +146,15 @@ public enum TextWhitespace {
 
     /// Collapses runs of spacing into one ASCII space and trims both ends.
     public static func collapse(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        for u in s.unicodeScalars {
-            if isSpace(u) {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(" "); pendingSpace = false }
-                out.append(u)
-            }
-        }
-        return String(out)
+        var s = s
+        s.makeContiguousUTF8()
+        return s.utf8.withContiguousStorageIfAvailable { buf -> String in
+            var line: [UInt8] = []
+            line.reserveCapacity(buf.count)
+            var pendingSpace = false
+            appendCollapsing(buf, to: &line, pendingSpace: &pendingSpace)
+            return line.count == buf.count && line.elementsEqual(buf) ? s : String(decoding: line, as: UTF8.self)
+        } ?? s
     }
 }
 

@@ -67,50 +67,79 @@ struct ByteText {
     }
 }
 
-/// A fixed set of needles (each at least two UTF-8 bytes) looked for in one pass over a text, instead
-/// of one scan of the text per needle. Candidates are found by a table over the needles' first two
-/// bytes, then compared.
+/// A fixed set of non-empty needles looked for in one pass over a text, instead of one scan of the
+/// text per needle. The text is walked a scalar at a time; a bit per first scalar (8 KB) finds the
+/// candidates, which are then compared.
 struct NeedleSet: Sendable {
     /// The needles as UTF-8 bytes, in the order given.
     let needles: [[UInt8]]
-    /// For each two-byte prefix: 1 + index into `groups`, or 0 when no needle starts with it.
-    private let byPrefix: [UInt16]
+    /// One bit per code point (low 16 bits) that some needle starts with: 8 KB, stays in L1.
+    private let firstScalarBits: [UInt64]
+    /// For each code point (low 16 bits): 1 + index into `groups`, or 0. Read only on a bit hit.
+    private let groupOfScalar: [UInt16]
     private let groups: [[Int]]
 
     init(_ strings: [String]) {
         needles = strings.map { Array($0.utf8) }
         var table = [UInt16](repeating: 0, count: 1 << 16)
+        var bits = [UInt64](repeating: 0, count: (1 << 16) / 64)
         var groups: [[Int]] = []
-        for (i, n) in needles.enumerated() {
-            precondition(n.count >= 2, "NeedleSet needles need two bytes or more")
-            let p = Int(n[0]) << 8 | Int(n[1])
+        for (i, string) in strings.enumerated() {
+            guard let first = string.unicodeScalars.first else { preconditionFailure("NeedleSet needles cannot be empty") }
+            let p = Int(first.value & 0xFFFF)
             if table[p] == 0 { groups.append([]); table[p] = UInt16(groups.count) }
             groups[Int(table[p]) - 1].append(i)
+            bits[p >> 6] |= 1 << UInt64(p & 63)
         }
-        byPrefix = table
+        groupOfScalar = table
+        firstScalarBits = bits
         self.groups = groups
+    }
+
+    /// Visits, left to right, every scalar position of `h` (valid UTF-8) where a needle occurs, with
+    /// the needles found there in ascending order; `visit` returns true to stop.
+    @inline(__always)
+    private func scan(_ h: UnsafeBufferPointer<UInt8>, _ visit: (_ needle: Int) -> Bool) {
+        guard let base = h.baseAddress else { return }
+        let n = h.count
+        groupOfScalar.withUnsafeBufferPointer { table in
+            firstScalarBits.withUnsafeBufferPointer { bits in
+                var i = 0
+                while i < n {
+                    let b = base[i]
+                    let length: Int
+                    let p: Int
+                    if b < 0x80 {
+                        length = 1; p = Int(b)
+                    } else if b < 0xE0 {
+                        length = 2; p = i + 1 < n ? Int(b & 0x1F) << 6 | Int(base[i + 1] & 0x3F) : 0
+                    } else if b < 0xF0 {
+                        length = 3; p = i + 2 < n ? Int(b & 0x0F) << 12 | Int(base[i + 1] & 0x3F) << 6 | Int(base[i + 2] & 0x3F) : 0
+                    } else {
+                        length = 4; p = i + 3 < n ? (Int(base[i + 1] & 0x3F) << 12 | Int(base[i + 2] & 0x3F) << 6 | Int(base[i + 3] & 0x3F)) & 0xFFFF : 0
+                    }
+                    if bits[p >> 6] & (1 << UInt64(p & 63)) != 0 {
+                        let g = Int(table[p])
+                        for k in groups[g - 1] {
+                            let needle = needles[k]
+                            if i + needle.count <= n,
+                               needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0,
+                               visit(k) { return }
+                        }
+                    }
+                    i += length
+                }
+            }
+        }
     }
 
     /// Which needles occur in `text` (by needle index).
     func present(in text: UnsafeBufferPointer<UInt8>) -> [Bool] {
         var found = [Bool](repeating: false, count: needles.count)
-        guard let base = text.baseAddress else { return found }
         var remaining = needles.count
-        let n = text.count
-        var i = 0
-        while i + 1 < n {
-            let g = Int(byPrefix[Int(base[i]) << 8 | Int(base[i + 1])])
-            if g != 0 {
-                for k in groups[g - 1] where !found[k] {
-                    let needle = needles[k]
-                    if i + needle.count <= n, needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0 {
-                        found[k] = true
-                        remaining -= 1
-                        if remaining == 0 { return found }
-                    }
-                }
-            }
-            i += 1
+        scan(text) { k in
+            if !found[k] { found[k] = true; remaining -= 1 }
+            return remaining == 0
         }
         return found
     }
@@ -127,16 +156,10 @@ struct NeedleSet: Sendable {
 
     /// True when `s` starts with one of the needles.
     func isPrefix(of s: String) -> Bool {
-        var s = s
-        s.makeContiguousUTF8()
-        return s.utf8.withContiguousStorageIfAvailable { h -> Bool in
-            guard h.count >= 2, let base = h.baseAddress else { return false }
-            let g = Int(byPrefix[Int(base[0]) << 8 | Int(base[1])])
-            guard g != 0 else { return false }
-            return groups[g - 1].contains { k in
-                needles[k].count <= h.count && needles[k].withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, $0.count) } == 0
-            }
-        } ?? false
+        guard let first = s.unicodeScalars.first else { return false }
+        let g = Int(groupOfScalar[Int(first.value & 0xFFFF)])
+        guard g != 0 else { return false }
+        return groups[g - 1].contains { s.utf8.starts(with: needles[$0]) }
     }
 
     /// The needle that occurs first in `s` (ties: the needle listed first), by index.
@@ -144,20 +167,10 @@ struct NeedleSet: Sendable {
         var s = s
         s.makeContiguousUTF8()
         return s.utf8.withContiguousStorageIfAvailable { h -> Int? in
-            guard let base = h.baseAddress else { return nil }
-            var i = 0
-            while i + 1 < h.count {
-                let g = Int(byPrefix[Int(base[i]) << 8 | Int(base[i + 1])])
-                if g != 0 {
-                    // Groups list their needles in ascending order, so the first match is the first listed.
-                    for k in groups[g - 1] {
-                        let needle = needles[k]
-                        if i + needle.count <= h.count, needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0 { return k }
-                    }
-                }
-                i += 1
-            }
-            return nil
+            // Groups list their needles in ascending order, so the first match is the first listed.
+            var first: Int?
+            scan(h) { k in first = k; return true }
+            return first
         } ?? nil
     }
 }

@@ -78,6 +78,8 @@ enum PageText {
     /// Substrings one of which every section heading contains (a cheap pre-check).
     static let headingTails = ["情况", "概述", "事项", "措施", "问题", "改进"]
     static let headingTailSet = NeedleSet(headingTails)
+    /// `一、` … `七、`: where a numbered section heading can start.
+    static let numberedHeadingMarks = NeedleSet(["一、", "二、", "三、", "四、", "五、", "六、", "七、"])
 
     /// Splits lines that hold numbered headings together with other text (B18: headings inline,
     /// a whole report on one line): every heading becomes a line of its own.
@@ -85,7 +87,8 @@ enum PageText {
         var out: [Segment] = []
         out.reserveCapacity(segments.count)
         for seg in segments {
-            guard case .line(let line) = seg, line.utf8.count > 36, line.utf8Contains("、"),
+            // A cut needs a section numeral directly followed by 、 (一、…七、).
+            guard case .line(let line) = seg, line.utf8.count > 36, numberedHeadingMarks.containsAny(line),
                   headingTailSet.containsAny(line) || line.utf8Contains("情況") || line.utf8Contains("問題") else {
                 out.append(seg)
                 continue
@@ -321,9 +324,12 @@ enum PageText {
     // MARK: contact
 
     /// Contact details from the report text (`请与…联系`, 地址, 电话, 邮箱).
+    /// Lines that can hold a contact detail hold one of these.
+    static let contactMarks = NeedleSet(["联系", "电话", "地址", "邮箱", "@"])
+
     static func contact(_ lines: [String]) -> (org: String?, address: String?, phone: String?, email: String?) {
         var org: String?, address: String?, phone: String?, email: String?
-        for line in lines where line.utf8Contains("联系") || line.utf8Contains("电话") || line.utf8Contains("地址") || line.utf8Contains("邮箱") || line.utf8Contains("@") {
+        for line in lines where contactMarks.containsAny(line) {
             let f = LabelText.fold(line)
             if org == nil, let r = f.utf8Range(of: "请与") {
                 let tail = f[r.upperBound...]
