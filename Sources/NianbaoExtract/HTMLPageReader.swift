@@ -37,34 +37,33 @@ public enum HTMLPageReader {
     /// page model, without copying it into a String first.
     public static func read(utf8: [UInt8], limits: HTMLReaderLimits = HTMLReaderLimits()) -> PageModel {
         nianbao_libxml2_silence()
-        let builder = PageBuilder(limits: limits)
         var bytes = neutralizeCharsetDeclarations(utf8)
         if bytes.isEmpty { bytes = [0x20] }
+        // The builder is a value reached through one pointer: the callbacks pay no reference
+        // counting and no dynamic exclusivity checks.
+        let builder = UnsafeMutablePointer<PageBuilder>.allocate(capacity: 1)
+        builder.initialize(to: PageBuilder(limits: limits))
+        defer { builder.deallocate() }
         var sax = htmlSAXHandler()
         sax.startElement = { ctx, name, atts in
             guard let ctx, let name else { return }
-            let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
-            b.start(TagKind.of(name), atts)
+            ctx.assumingMemoryBound(to: PageBuilder.self).pointee.start(TagKind.of(name), atts)
         }
         sax.endElement = { ctx, name in
             guard let ctx, let name else { return }
-            let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
-            b.end(TagKind.of(name))
+            ctx.assumingMemoryBound(to: PageBuilder.self).pointee.end(TagKind.of(name))
         }
         sax.characters = { ctx, ch, len in
             guard let ctx, let ch, len > 0 else { return }
-            let b = Unmanaged<PageBuilder>.fromOpaque(ctx).takeUnretainedValue()
-            b.text(UnsafeBufferPointer(start: ch, count: Int(len)))
+            ctx.assumingMemoryBound(to: PageBuilder.self).pointee.text(UnsafeBufferPointer(start: ch, count: Int(len)))
         }
         sax.ignorableWhitespace = sax.characters
         sax.cdataBlock = sax.characters
-        let unmanaged = Unmanaged.passRetained(builder)
-        defer { unmanaged.release() }
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
             | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
         bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { cbuf in
-                guard let ctxt = htmlCreatePushParserCtxt(&sax, unmanaged.toOpaque(), nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
+                guard let ctxt = htmlCreatePushParserCtxt(&sax, UnsafeMutableRawPointer(builder), nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
                 _ = htmlCtxtUseOptions(ctxt, options)
                 var offset = 0
                 let chunk = 256 * 1024
@@ -77,7 +76,8 @@ public enum HTMLPageReader {
                 htmlFreeParserCtxt(ctxt)
             }
         }
-        return builder.finish()
+        var finished = builder.move()
+        return finished.finish()
     }
 
     /// Replaces `charset` by `xharset` (an attribute libxml2 ignores) inside the `<meta>` tags of the
@@ -165,40 +165,33 @@ enum TagKind {
 /// Text arrives as UTF-8 bytes; spacing (ASCII whitespace, NBSP, ideographic and other Unicode
 /// spaces) is collapsed to one ASCII space at the byte level, and a line becomes a String only
 /// when it is complete.
-final class FlowContainer {
+struct FlowContainer {
     var segments: [Segment] = []
     var line: [UInt8] = []
     var pendingSpace = false
 
-    func append(_ buf: UnsafeBufferPointer<xmlChar>) {
-        // Work on locals: class properties touched per byte would pay dynamic exclusivity checks.
-        var line = self.line
-        self.line = []
-        var pendingSpace = self.pendingSpace
+    mutating func append(_ buf: UnsafeBufferPointer<xmlChar>) {
         TextWhitespace.appendCollapsing(buf, to: &line, pendingSpace: &pendingSpace)
-        self.line = line
-        self.pendingSpace = pendingSpace
     }
 
-    func breakLine() {
+    mutating func breakLine() {
         pendingSpace = false
         guard !line.isEmpty else { return }
         segments.append(.line(String(decoding: line, as: UTF8.self)))
         line.removeAll(keepingCapacity: true)
     }
 
-    func appendSegments(_ more: [Segment]) {
+    mutating func appendSegments(_ more: [Segment]) {
         breakLine()
         segments.append(contentsOf: more)
     }
 }
 
 /// A `<td>`/`<th>` under construction.
-final class CellBuilder {
-    let flow = FlowContainer()
+struct CellBuilder {
+    var flow = FlowContainer()
     let colspan: Int
     let rowspan: Int
-    init(colspan: Int, rowspan: Int) { self.colspan = colspan; self.rowspan = rowspan }
 }
 
 /// A finished cell before span expansion.
@@ -210,15 +203,16 @@ struct RawCell {
 }
 
 /// A `<table>` under construction.
-final class TableBuilder {
+struct TableBuilder {
     var rows: [[RawCell]] = []
     var currentRow: [RawCell]?
     var currentCell: CellBuilder?
     var hasNestedTable = false
     var cellCount = 0
 
-    func closeCell() {
-        guard let c = currentCell else { return }
+    mutating func closeCell() {
+        guard var c = currentCell else { return }
+        currentCell = nil  // c is then the only owner of its buffers: no copy on breakLine
         c.flow.breakLine()
         let segments = c.flow.segments
         let text: String
@@ -230,11 +224,10 @@ final class TableBuilder {
         let raw = RawCell(text: text, segments: segments, colspan: c.colspan, rowspan: c.rowspan)
         if currentRow == nil { currentRow = [] }
         currentRow!.append(raw)
-        currentCell = nil
         cellCount += 1
     }
 
-    func closeRow() {
+    mutating func closeRow() {
         closeCell()
         if let r = currentRow { rows.append(r) }
         currentRow = nil
@@ -242,9 +235,9 @@ final class TableBuilder {
 }
 
 /// Receives SAX events and builds the page model.
-final class PageBuilder {
+struct PageBuilder {
     let limits: HTMLReaderLimits
-    let body = FlowContainer()
+    var body = FlowContainer()
     var tables: [TableBuilder] = []
     /// Tables opened beyond `maxTableDepth`, read as plain flow.
     var ignoredTableDepth = 0
@@ -255,18 +248,20 @@ final class PageBuilder {
 
     init(limits: HTMLReaderLimits) { self.limits = limits }
 
-    var currentFlow: FlowContainer {
-        if let t = tables.last, let c = t.currentCell { return c.flow }
-        return tables.isEmpty ? body : bodyForTableWithoutCell()
+    /// Runs `body` on the flow text goes to now: the cell being read in the innermost table that has
+    /// one (stray text inside a table flows to the nearest enclosing cell), else the page body.
+    mutating func withCurrentFlow<R>(_ work: (inout FlowContainer) -> R) -> R {
+        var t = tables.count - 1
+        while t >= 0 {
+            if tables[t].currentCell != nil { return work(&tables[t].currentCell!.flow) }
+            t -= 1
+        }
+        return work(&body)
     }
 
-    /// Text inside a table but outside any cell (stray text) flows to the nearest enclosing cell or the body.
-    private func bodyForTableWithoutCell() -> FlowContainer {
-        for t in tables.reversed() { if let c = t.currentCell { return c.flow } }
-        return body
-    }
+    mutating func breakCurrentLine() { withCurrentFlow { $0.breakLine() } }
 
-    func start(_ kind: TagKind, _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    mutating func start(_ kind: TagKind, _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
         if skipDepth > 0 {
             if kind == .skipped { skipDepth += 1 }
             return
@@ -292,27 +287,27 @@ final class PageBuilder {
         case .table:
             if tables.count >= limits.maxTableDepth || ignoredTableDepth > 0 {
                 ignoredTableDepth += 1
-                currentFlow.breakLine()
+                breakCurrentLine()
                 return
             }
-            currentFlow.breakLine()
-            if let parent = tables.last { parent.hasNestedTable = true }
+            breakCurrentLine()
+            if !tables.isEmpty { tables[tables.count - 1].hasNestedTable = true }
             tables.append(TableBuilder())
         case .row:
-            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
-            t.closeRow()
-            t.currentRow = []
+            guard ignoredTableDepth == 0, !tables.isEmpty else { breakCurrentLine(); return }
+            tables[tables.count - 1].closeRow()
+            tables[tables.count - 1].currentRow = []
         case .cell:
-            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
-            t.closeCell()
+            guard ignoredTableDepth == 0, !tables.isEmpty else { breakCurrentLine(); return }
+            tables[tables.count - 1].closeCell()
             var colspan = 1, rowspan = 1
             forEachAttribute(atts) { k, v in
                 if asciiNameEquals(k, "colspan") { colspan = Self.span(string(v), cap: limits.maxColspan) }
                 if asciiNameEquals(k, "rowspan") { rowspan = Self.span(string(v), cap: limits.maxRowspan) }
             }
-            t.currentCell = CellBuilder(colspan: colspan, rowspan: rowspan)
+            tables[tables.count - 1].currentCell = CellBuilder(colspan: colspan, rowspan: rowspan)
         case .block:
-            currentFlow.breakLine()
+            breakCurrentLine()
         case .skipped, .other:
             break
         }
@@ -322,7 +317,7 @@ final class PageBuilder {
     var openLink: (href: String, title: String?, text: [UInt8])?
     var links: [PageLink] = []
 
-    func end(_ kind: TagKind) {
+    mutating func end(_ kind: TagKind) {
         if skipDepth > 0 {
             if kind == .skipped { skipDepth -= 1 }
             return
@@ -331,30 +326,27 @@ final class PageBuilder {
         case .title:
             inTitle = false
         case .table:
-            if ignoredTableDepth > 0 { ignoredTableDepth -= 1; currentFlow.breakLine(); return }
-            guard let t = tables.popLast() else { return }
+            if ignoredTableDepth > 0 { ignoredTableDepth -= 1; breakCurrentLine(); return }
+            guard var t = tables.popLast() else { return }
             t.closeRow()
-            let target = currentFlow
-            if t.hasNestedTable {
-                // Layout table: flow its cells' content in reading order.
-                var flowed: [Segment] = []
-                for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
-                target.appendSegments(flowed)
-            } else if let grid = Self.expand(t.rows, limits: limits) {
-                target.appendSegments([.table(grid)])
+            let segments: [Segment]
+            if !t.hasNestedTable, let grid = Self.expand(t.rows, limits: limits) {
+                segments = [.table(grid)]
             } else {
+                // Layout table (or an absurd grid): flow its cells' content in reading order.
                 var flowed: [Segment] = []
                 for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
-                target.appendSegments(flowed)
+                segments = flowed
             }
+            withCurrentFlow { $0.appendSegments(segments) }
         case .row:
-            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
-            t.closeRow()
+            guard ignoredTableDepth == 0, !tables.isEmpty else { breakCurrentLine(); return }
+            tables[tables.count - 1].closeRow()
         case .cell:
-            guard ignoredTableDepth == 0, let t = tables.last else { currentFlow.breakLine(); return }
-            t.closeCell()
+            guard ignoredTableDepth == 0, !tables.isEmpty else { breakCurrentLine(); return }
+            tables[tables.count - 1].closeCell()
         case .block:
-            currentFlow.breakLine()
+            breakCurrentLine()
         case .anchor:
             if let l = openLink {
                 links.append(PageLink(href: TextWhitespace.collapse(l.href), text: TextWhitespace.collapse(utf8: l.text), title: l.title))
@@ -365,28 +357,29 @@ final class PageBuilder {
         }
     }
 
-    func text(_ buf: UnsafeBufferPointer<xmlChar>) {
+    mutating func text(_ buf: UnsafeBufferPointer<xmlChar>) {
         if skipDepth > 0 { return }
         if inTitle {
             titleText += String(decoding: buf, as: UTF8.self)
             return
         }
         if openLink != nil, openLink!.text.count < 4096 { openLink!.text.append(contentsOf: buf) }
-        currentFlow.append(buf)
+        withCurrentFlow { $0.append(buf) }
     }
 
-    func finish() -> PageModel {
+    mutating func finish() -> PageModel {
         // Close anything the page left open.
-        while let t = tables.popLast() {
+        while var t = tables.popLast() {
             t.closeRow()
-            let target = currentFlow
+            let segments: [Segment]
             if !t.hasNestedTable, let grid = Self.expand(t.rows, limits: limits) {
-                target.appendSegments([.table(grid)])
+                segments = [.table(grid)]
             } else {
                 var flowed: [Segment] = []
                 for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
-                target.appendSegments(flowed)
+                segments = flowed
             }
+            withCurrentFlow { $0.appendSegments(segments) }
         }
         body.breakLine()
         let title = TextWhitespace.collapse(titleText)

@@ -122,6 +122,19 @@ public enum TextWhitespace {
         var i = 0
         let n = buf.count
         while i < n {
+            // A run of bytes none of which can start a space is copied whole.
+            var j = i
+            while j < n {
+                let b = buf[j]
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) || b == 0xC2 || b == 0xE2 || b == 0xE3 || b == 0xEF { break }
+                j += 1
+            }
+            if j > i {
+                if pendingSpace { line.append(0x20); pendingSpace = false }
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
+                i = j
+                continue
+            }
             let b = buf[i]
             var spaceLength = 0
             switch b {
