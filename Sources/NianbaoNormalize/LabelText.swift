@@ -37,6 +37,21 @@ public enum LabelText {
                     out[o] = lead; o += 1; i += 1
                     continue
                 }
+                if lead >= 0xE4 && lead <= 0xE9 && i + 2 < n {
+                    // U+4000…U+9FFF (CJK ideographs): only a traditional form changes, by table.
+                    let value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
+                    let index = Int(value) - 0x4E00
+                    if index >= 0, traditionalBits[index >> 6] & (1 << UInt64(index & 63)) != 0 {
+                        let f = simplifiedTable[index]
+                        out[o] = UInt8(0xE0 | (f >> 12)); out[o + 1] = UInt8(0x80 | ((f >> 6) & 0x3F)); out[o + 2] = UInt8(0x80 | (f & 0x3F))
+                        changed = true
+                    } else {
+                        out[o] = lead; out[o + 1] = b[i + 1]; out[o + 2] = b[i + 2]
+                    }
+                    o += 3
+                    i += 3
+                    continue
+                }
                 let length: Int
                 let value: UInt32
                 if lead < 0xE0 {
@@ -99,6 +114,15 @@ public enum LabelText {
     /// Removes `(pinyin)` glosses injected by mirror sites: a parenthesised run of Latin letters
     /// (with tone marks) directly after a CJK character.
     static func stripPinyinGlosses(_ s: String) -> String {
+        // A gloss starts with "(" and a pinyin letter: a-z, or a tone-marked vowel (UTF-8 lead byte
+        // C3, C4, C5 or C7). Without one there is nothing to strip.
+        var candidate = false
+        var afterParen = false
+        for b in s.utf8 {
+            if afterParen && ((b >= 0x61 && b <= 0x7A) || b == 0xC3 || b == 0xC4 || b == 0xC5 || b == 0xC7) { candidate = true; break }
+            afterParen = b == 0x28
+        }
+        guard candidate else { return s }
         let scalars = Array(s.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0
@@ -129,6 +153,13 @@ public enum LabelText {
         var t = [UInt32](repeating: 0, count: 0x9FFF - 0x4E00 + 1)
         for (k, v) in traditionalToSimplified where k >= 0x4E00 && k <= 0x9FFF { t[Int(k - 0x4E00)] = v }
         return t
+    }()
+
+    /// One bit per U+4E00…U+9FFF: set when ``simplifiedTable`` maps the character (2.6 KB, stays in cache).
+    static let traditionalBits: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: (0x9FFF - 0x4E00 + 1 + 63) / 64)
+        for (i, v) in simplifiedTable.enumerated() where v != 0 { bits[i >> 6] |= 1 << UInt64(i & 63) }
+        return bits
     }()
 
     /// Traditional → simplified for the characters of report labels, headings and dates.
