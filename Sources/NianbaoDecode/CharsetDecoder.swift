@@ -98,7 +98,7 @@ public enum CharsetDecoder {
                     return finish(utf8: bytes, source: d.source, warnings: [], validation: utf8Check)
                 }
                 // Declared UTF-8 but mostly not: try GB18030.
-                let gb = iconvDecode(bytes, from: "GB18030")
+                let gb = gb18030(bytes)
                 if gb.replacements == 0 {
                     return DecodedText(utf8: gb.utf8, charset: "gb18030", source: .detected, replacements: 0,
                                        warnings: [DecodeWarning(code: "charset.conflict",
@@ -143,7 +143,7 @@ public enum CharsetDecoder {
             return DecodedText(utf8: bytes, charset: "utf-8",
                                source: utf8Check.multibyte > 0 ? .detected : .assumed, replacements: 0, warnings: [])
         }
-        let gb = iconvDecode(bytes, from: "GB18030")
+        let gb = gb18030(bytes)
         if gb.replacements * 100 <= max(1, bytes.count / 2) {
             return DecodedText(utf8: gb.utf8, charset: "gb18030", source: .detected, replacements: gb.replacements,
                                warnings: gb.replacements > 0 ? [lossy("gb18030", gb.replacements)] : [])
@@ -158,7 +158,7 @@ public enum CharsetDecoder {
     }
 
     private static func gbResult(_ bytes: [UInt8], source: CharsetSource, extra: [DecodeWarning]) -> DecodedText {
-        let gb = iconvDecode(bytes, from: "GB18030")
+        let gb = gb18030(bytes)
         var w = extra
         if gb.replacements > 0 { w.append(lossy("gb18030", gb.replacements)) }
         return DecodedText(utf8: gb.utf8, charset: "gb18030", source: source, replacements: gb.replacements, warnings: w)
@@ -278,8 +278,15 @@ public enum CharsetDecoder {
 
     /// Decodes GB18030 (lossy), counting replaced sequences.
     public static func decodeGB18030(_ bytes: [UInt8]) -> (text: String, replacements: Int) {
-        let r = iconvDecode(bytes, from: "GB18030")
+        let r = gb18030(bytes)
         return (String(decoding: r.utf8, as: UTF8.self), r.replacements)
+    }
+
+    /// GB18030 to UTF-8: pages of ASCII and two-byte codes (nearly all) through a table, anything
+    /// else (four-byte codes, invalid bytes) through iconv, so the result is iconv's either way.
+    static func gb18030(_ bytes: [UInt8]) -> (utf8: [UInt8], replacements: Int) {
+        if let fast = GB18030TwoByte.decode(bytes) { return (fast, 0) }
+        return iconvDecode(bytes, from: "GB18030")
     }
 
     /// Lossy decode through glibc iconv: an invalid byte becomes U+FFFD and decoding resumes after it.
@@ -319,6 +326,72 @@ public enum CharsetDecoder {
             }
         }
         return (out, replacements)
+    }
+}
+
+/// The two-byte codes of GB18030 (lead 0x81…0xFE, trail 0x40…0x7E or 0x80…0xFE) as a table built
+/// once from glibc's own GB18030 converter, so decoding through it gives iconv's result exactly.
+enum GB18030TwoByte {
+    /// Scalar of each code, index (lead - 0x81) * 191 + (trail - 0x40); 0 = not decodable here.
+    static let table: [UInt32] = {
+        var input: [UInt8] = []
+        var codes: [Int] = []
+        for lead in 0x81...0xFE {
+            for trail in 0x40...0xFE where trail != 0x7F {
+                input += [UInt8(lead), UInt8(trail), 0x0A]
+                codes.append((lead - 0x81) * 191 + (trail - 0x40))
+            }
+        }
+        var table = [UInt32](repeating: 0, count: 126 * 191)
+        let decoded = String(decoding: CharsetDecoder.iconvDecode(input, from: "GB18030").utf8, as: UTF8.self)
+        let lines = decoded.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= codes.count else { return table }
+        for (k, code) in codes.enumerated() {
+            let scalars = lines[k].unicodeScalars
+            // Exactly one scalar, not a replacement: the code decodes on its own.
+            if scalars.count == 1, let u = scalars.first, u != "\u{FFFD}" { table[code] = u.value }
+        }
+        return table
+    }()
+
+    /// The UTF-8 of `bytes`, or nil when they hold anything but ASCII and table codes.
+    static func decode(_ bytes: [UInt8]) -> [UInt8]? {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count + bytes.count / 2)
+        let ok = table.withUnsafeBufferPointer { t -> Bool in
+            bytes.withUnsafeBufferPointer { b -> Bool in
+                let n = b.count
+                var i = 0
+                while i < n {
+                    let lead = b[i]
+                    if lead < 0x80 {
+                        var j = i + 1
+                        while j < n, b[j] < 0x80 { j += 1 }
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                        i = j
+                        continue
+                    }
+                    guard lead >= 0x81, lead <= 0xFE, i + 1 < n else { return false }
+                    let trail = b[i + 1]
+                    guard trail >= 0x40, trail <= 0xFE, trail != 0x7F else { return false }
+                    let v = t[Int(lead - 0x81) * 191 + Int(trail - 0x40)]
+                    guard v != 0 else { return false }
+                    if v < 0x80 {
+                        out.append(UInt8(v))
+                    } else if v < 0x800 {
+                        out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F)))
+                    } else if v < 0x10000 {
+                        out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+                    } else {
+                        out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                        out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+                    }
+                    i += 2
+                }
+                return true
+            }
+        }
+        return ok ? out : nil
     }
 }
 

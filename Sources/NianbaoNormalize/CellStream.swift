@@ -126,6 +126,14 @@ enum CellStreamBuilder {
 }
 
 extension String {
+    /// The non-empty pieces between pipes (`|`, `¦`, `｜`, `│`); the line itself when it has none.
+    func pipeFragments() -> [String] {
+        // ¦ = C2 A6, ｜ = EF BD 9C, │ = E2 94 82: all start with a byte that "|" lines need anyway.
+        let hasPipe = utf8.contains { $0 == 0x7C || $0 == 0xC2 || $0 == 0xEF || $0 == 0xE2 }
+        if !hasPipe { return isEmpty ? [] : [self] }
+        return replacingPipes().split(separator: "|").map { String($0) }
+    }
+
     /// Maps the broken-bar and full-width bars that text copies use to `|`.
     func replacingPipes() -> String {
         guard unicodeScalars.contains(where: { $0 == "¦" || $0 == "｜" || $0 == "│" }) else { return self }

@@ -222,7 +222,7 @@ struct NormalizeState {
             switch segments[i] {
             case .line(let l):
                 if breadcrumb == nil, let b = PageText.breadcrumb(l) { breadcrumb = b; continue }
-                fragments.append(contentsOf: l.replacingPipes().split(separator: "|").map { String($0) })
+                fragments.append(contentsOf: l.pipeFragments())
             case .table(let g):
                 for r in g.rows { for c in r where !c.isSpanCopy { fragments.append(c.text) } }
             }
@@ -232,7 +232,7 @@ struct NormalizeState {
             var i = a + 1
             while i < min(segments.count, a + 6), i < firstHeading, let l = line(i), !l.contains("。"),
                   PageText.metadataPairs([l]).contains(where: { $0.key != "ignore" }) {
-                fragments.append(contentsOf: l.replacingPipes().split(separator: "|").map { String($0) })
+                fragments.append(contentsOf: l.pipeFragments())
                 i += 1
             }
         }

@@ -90,4 +90,34 @@ import Testing
         #expect(CharsetDecoder.charsetParameter("text/html;charset=\"gb2312\"") == "gb2312")
         #expect(CharsetDecoder.metaCharset(Array("<META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=GBK\">".utf8)) == "gbk")
     }
+
+    @Test func twoByteTableAgreesWithIconvOnEveryCode() {
+        // Every two-byte code, alone between ASCII: the table path and iconv give the same bytes.
+        var decodable = 0
+        for lead in 0x81...0xFE {
+            for trail in 0x40...0xFE where trail != 0x7F {
+                let bytes: [UInt8] = [0x61, UInt8(lead), UInt8(trail), 0x62]
+                let viaIconv = CharsetDecoder.iconvDecode(bytes, from: "GB18030")
+                if let fast = GB18030TwoByte.decode(bytes) {
+                    decodable += 1
+                    #expect(viaIconv.replacements == 0)
+                    #expect(fast == viaIconv.utf8, "code \(String(lead, radix: 16)) \(String(trail, radix: 16))")
+                }
+            }
+        }
+        // GB18030 maps all 23,940 two-byte codes; glibc decodes nearly all of them on their own.
+        #expect(decodable > 23_000)
+    }
+
+    @Test func fourByteCodesAndInvalidBytesGoThroughIconv() {
+        // 0x81 0x30 0x81 0x30 is U+0080 (a four-byte code); 0xFF is invalid.
+        let fourByte: [UInt8] = Array("年".data(using: String.Encoding(rawValue: 0x8000_0632))!) + [0x81, 0x30, 0x81, 0x30]
+        #expect(GB18030TwoByte.decode(fourByte) == nil)
+        #expect(CharsetDecoder.gb18030(fourByte).utf8 == Array("年\u{80}".utf8))
+        let invalid: [UInt8] = [0x41, 0xFF, 0x42]
+        #expect(GB18030TwoByte.decode(invalid) == nil)
+        let r = CharsetDecoder.gb18030(invalid)
+        #expect(r.replacements == 1)
+        #expect(r.utf8 == Array("A\u{FFFD}B".utf8))
+    }
 }
