@@ -65,14 +65,10 @@ public enum HTMLPageReader {
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { cbuf in
                 guard let ctxt = htmlCreatePushParserCtxt(&sax, UnsafeMutableRawPointer(builder), nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
                 _ = htmlCtxtUseOptions(ctxt, options)
-                var offset = 0
-                let chunk = 256 * 1024
-                while offset < buf.count {
-                    let n = min(chunk, buf.count - offset)
-                    _ = htmlParseChunk(ctxt, cbuf + offset, Int32(n), 0)
-                    offset += n
-                }
-                _ = htmlParseChunk(ctxt, nil, 0, 1)
+                // The whole page in one call that also terminates: with terminate = 0 libxml2's push
+                // parser looks ahead for the end of every text run and tag before parsing it, which
+                // more than doubles its work (measured: 13.6 M against 5.9 M instructions per page).
+                _ = htmlParseChunk(ctxt, cbuf, Int32(buf.count), 1)
                 htmlFreeParserCtxt(ctxt)
             }
         }
