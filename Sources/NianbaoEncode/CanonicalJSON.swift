@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NianbaoNormalize
 
 /// Writes records as canonical JSON bytes (report-json.md "Byte-level rules").
@@ -36,9 +31,8 @@ public enum CanonicalJSON {
             out.append(0x5D)
         case .object(let o):
             out.append(0x7B)
-            // Sorted by UTF-8 bytes (= code point order).
-            let members = o.sorted { utf8Precedes($0.key, $1.key) }
-            for (i, m) in members.enumerated() {
+            // JSONObject keeps its members in canonical order (keys by UTF-8 bytes).
+            for (i, m) in o.members.enumerated() {
                 if i > 0 { out.append(0x2C) }
                 writeString(m.key, to: &out)
                 out.append(0x3A)
@@ -49,20 +43,6 @@ public enum CanonicalJSON {
     }
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Byte-wise comparison of the UTF-8 of two strings (memcmp on their contiguous storage).
-    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
-                let n = min(x.count, y.count)
-                if n > 0 {
-                    let c = memcmp(x.baseAddress!, y.baseAddress!, n)
-                    if c != 0 { return c < 0 }
-                }
-                return x.count < y.count
-            }
-        }.flatMap { $0 } ?? a.utf8.lexicographicallyPrecedes(b.utf8)
-    }
 
     static func writeInt(_ i: Int, to out: inout [UInt8]) {
         if i == Int.min { out.append(contentsOf: String(i).utf8); return }

@@ -38,7 +38,7 @@ public enum JSONParser {
             switch b[i] {
             case UInt8(ascii: "{"):
                 i += 1
-                var o: [String: JSONValue] = [:]
+                var o = JSONObject()
                 skipSpace()
                 if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
                 while true {

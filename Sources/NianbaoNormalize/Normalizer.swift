@@ -92,7 +92,7 @@ struct NormalizeState {
     var segments: [Segment]
     var warnings: [(String, String)] = []
     var repairs: [JSONValue] = []
-    var cellNotes: [String: JSONValue] = [:]
+    var cellNotes: JSONObject = [:]
 
     init(page: PageModel) {
         format = page.format
@@ -111,7 +111,7 @@ struct NormalizeState {
     }
 
     mutating func note(_ path: String, status: String, raw: String?, rule: String?, candidates: [Int]? = nil) {
-        var o: [String: JSONValue] = ["status": .string(status), "raw": .str(raw), "rule": .str(rule)]
+        var o: JSONObject = ["status": .string(status), "raw": .str(raw), "rule": .str(rule)]
         if let c = candidates { o["candidates"] = .array(c.map { .int($0) }) }
         cellNotes[path] = .object(o)
     }
@@ -313,7 +313,7 @@ struct NormalizeState {
             let end = h + 1 < headings.count ? headings[h + 1].segmentIndex : (signatureLine ?? segments.count)
             return start <= end ? segments[start..<end] : nil
         }
-        var tables: [String: JSONValue] = [:]
+        var tables: JSONObject = [:]
         var checks: [JSONValue] = []
         if let spec = ReportTemplate.of(template) {
             let r2 = region(.proactive) ?? fallbackRegion(from: ["第二十条"], to: ["勾稽关系", "申请人情况", "本年新收"])
@@ -337,7 +337,7 @@ struct NormalizeState {
         softChecks(tables, template: template, agency: agency)
 
         // Sections' prose.
-        var sections: [String: JSONValue] = [:]
+        var sections: JSONObject = [:]
         for kind in SectionKind.allCases { sections[kind.rawValue] = .null }
         for (h, heading) in headings.enumerated() {
             let start = heading.segmentIndex + 1
@@ -384,14 +384,14 @@ struct NormalizeState {
         }
 
         // Assemble.
-        var sourceObj: [String: JSONValue] = [
+        var sourceObj: JSONObject = [
             "url": .str(source.url), "retrieved_at": .str(source.retrievedAt), "content_sha256": .string(source.contentSHA256),
             "input_format": .string(format.rawValue), "charset": .string(source.charset), "charset_source": .string(source.charsetSource),
             "capture": .null,
         ]
         if let c = source.capture { sourceObj["capture"] = .object(["warc": .string(c.warc), "offset": .int(c.offset)]) }
         let pageTitle: String? = htmlTitle ?? reportTitle
-        let report: [String: JSONValue] = [
+        let report: JSONObject = [
             "title": .str(reportTitle ?? metaTags["articletitle"]),
             "year": .num(year),
             "agency": .str(agency),
@@ -401,7 +401,7 @@ struct NormalizeState {
             "contact": .object(["organization": .str(contact.org), "address": .str(contact.address), "phone": .str(contact.phone), "email": .str(contact.email)]),
             "sections": .object(sections),
         ]
-        let quality: [String: JSONValue] = [
+        let quality: JSONObject = [
             "checks": .array(checks),
             "cells": .object(cellNotes),
             "repairs": .array(repairs),
@@ -420,7 +420,7 @@ struct NormalizeState {
     }
 
     /// Soft checks (templates.md §7.8, §7.10): flagged as warnings, never corrected.
-    mutating func softChecks(_ tables: [String: JSONValue], template: TemplateKind, agency: String?) {
+    mutating func softChecks(_ tables: JSONObject, template: TemplateKind, agency: String?) {
         let p = tables["proactive"]
         if template == .t2019 {
             for block in ["rules", "normative_documents"] {
@@ -498,13 +498,13 @@ struct NormalizeState {
     // MARK: metadata
 
     mutating func buildMetadata(_ pairs: [(label: String, key: String, value: String)]) -> JSONValue {
-        var m: [String: JSONValue] = [:]
+        var m: JSONObject = [:]
         for k in ["index_number", "title", "created_date", "published_date", "document_number", "publisher", "disclosure_term",
                   "disclosure_form", "disclosure_method", "disclosure_scope", "validity_period", "disclosure_procedure", "genre",
                   "validity_status", "summary"] { m[k] = .null }
         var topics: [String] = []
         var keywords: [String] = []
-        var other: [String: JSONValue] = [:]
+        var other: JSONObject = [:]
         var seenTopics = false, seenKeywords = false
         for (label, key, value) in pairs {
             switch key {

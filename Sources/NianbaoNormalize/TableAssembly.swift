@@ -46,9 +46,9 @@ extension NormalizeState {
         for extra in result.extraRows { warn("table.extra_row", "表二 row \"\(extra)\" is not in the \(spec.kind.rawValue) template; its values are left out") }
         for w in result.warnings { warn(w.0, w.1) }
         // Column headers with a unit: 采购总金额(万元) / 本年收费金额(单位:万元).
-        var table: [String: JSONValue] = [:]
+        var table: JSONObject = [:]
         for row in rows {
-            var block: [String: JSONValue] = [:]
+            var block: JSONObject = [:]
             let base = "tables.proactive.\(row.block)"
             guard let obs = result.rows[row.block] else {
                 for c in row.columns {
@@ -242,7 +242,7 @@ extension NormalizeState {
         appEntries.reserveCapacity(appRows.count + spec.applicationsSubtotals.count)
         var rowValues: [String: [Int?]] = [:]
         for (r, spec) in appRows.enumerated() {
-            var row: [String: JSONValue] = [:]
+            var row: JSONObject = [:]
             row.reserveCapacity(7)
             var vals: [Int?] = []
             let rowSeen = rowsSeen.contains(spec.dotted)
@@ -261,7 +261,7 @@ extension NormalizeState {
             appEntries.append((spec.path[...], .object(row)))
         }
         for sub in spec.applicationsSubtotals {
-            var row: [String: JSONValue] = [:]
+            var row: JSONObject = [:]
             row.reserveCapacity(7)
             let itemRows = sub.items.map { rowValues[$0.joined(separator: ".")] }
             for (k, col) in ReportTemplate.applicantColumns.enumerated() {
@@ -272,9 +272,9 @@ extension NormalizeState {
         }
 
         // 表四 output.
-        var review: [String: JSONValue] = [:]
+        var review: JSONObject = [:]
         for (b, block) in ReportTemplate.reviewBlocks.enumerated() {
-            var o: [String: JSONValue] = [:]
+            var o: JSONObject = [:]
             o.reserveCapacity(5)
             for (l, leaf) in ReportTemplate.reviewLeaves.enumerated() {
                 let cell = reviewBase + b * 5 + l
@@ -307,8 +307,8 @@ extension NormalizeState {
     }
 
     /// Builds nested objects from (path, value) entries in one go (later entries win on equal paths).
-    static func nest(_ entries: [(path: ArraySlice<String>, value: JSONValue)]) -> [String: JSONValue] {
-        var object: [String: JSONValue] = [:]
+    static func nest(_ entries: [(path: ArraySlice<String>, value: JSONValue)]) -> JSONObject {
+        var object: JSONObject = [:]
         var groups: [String: [(path: ArraySlice<String>, value: JSONValue)]] = [:]
         var groupOrder: [String] = []
         for e in entries {
