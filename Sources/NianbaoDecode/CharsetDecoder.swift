@@ -356,39 +356,37 @@ enum GB18030TwoByte {
 
     /// The UTF-8 of `bytes`, or nil when they hold anything but ASCII and table codes.
     static func decode(_ bytes: [UInt8]) -> [UInt8]? {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count + bytes.count / 2)
-        let ok = table.withUnsafeBufferPointer { t -> Bool in
-            bytes.withUnsafeBufferPointer { b -> Bool in
-                let n = b.count
-                var i = 0
-                while i < n {
-                    let lead = b[i]
-                    if lead < 0x80 {
-                        var j = i + 1
-                        while j < n, b[j] < 0x80 { j += 1 }
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
-                        i = j
-                        continue
+        // Every code takes at most twice its bytes in UTF-8 (two bytes → up to four; ASCII → one).
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: 2 * bytes.count) { o, filled in
+            filled = 0
+            table.withUnsafeBufferPointer { t in
+                bytes.withUnsafeBufferPointer { b in
+                    let n = b.count
+                    var i = 0
+                    var w = 0
+                    defer { filled = w }
+                    while i < n {
+                        let lead = b[i]
+                        if lead < 0x80 { o[w] = lead; w += 1; i += 1; continue }
+                        guard lead >= 0x81, lead <= 0xFE, i + 1 < n else { ok = false; return }
+                        let trail = b[i + 1]
+                        guard trail >= 0x40, trail <= 0xFE, trail != 0x7F else { ok = false; return }
+                        let v = t[Int(lead - 0x81) * 191 + Int(trail - 0x40)]
+                        guard v != 0 else { ok = false; return }
+                        if v < 0x80 {
+                            o[w] = UInt8(v); w += 1
+                        } else if v < 0x800 {
+                            o[w] = UInt8(0xC0 | (v >> 6)); o[w + 1] = UInt8(0x80 | (v & 0x3F)); w += 2
+                        } else if v < 0x10000 {
+                            o[w] = UInt8(0xE0 | (v >> 12)); o[w + 1] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 2] = UInt8(0x80 | (v & 0x3F)); w += 3
+                        } else {
+                            o[w] = UInt8(0xF0 | (v >> 18)); o[w + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                            o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
+                        }
+                        i += 2
                     }
-                    guard lead >= 0x81, lead <= 0xFE, i + 1 < n else { return false }
-                    let trail = b[i + 1]
-                    guard trail >= 0x40, trail <= 0xFE, trail != 0x7F else { return false }
-                    let v = t[Int(lead - 0x81) * 191 + Int(trail - 0x40)]
-                    guard v != 0 else { return false }
-                    if v < 0x80 {
-                        out.append(UInt8(v))
-                    } else if v < 0x800 {
-                        out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F)))
-                    } else if v < 0x10000 {
-                        out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
-                    } else {
-                        out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-                        out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
-                    }
-                    i += 2
                 }
-                return true
             }
         }
         return ok ? out : nil
@@ -402,36 +400,54 @@ struct UTF8Validation {
     var multibyte = 0
 
     init(_ bytes: [UInt8]) {
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            // ASCII fast path: 8 bytes at a time.
-            if i + 8 <= n {
-                let word = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
-                if word & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+        var valid = true, invalidSequences = 0, multibyte = 0
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            let n = b.count
+            while i < n {
+                // ASCII fast path: 8 bytes at a time.
+                if i + 8 <= n {
+                    let word = UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+                }
+                let lead = b[i]
+                if lead < 0x80 { i += 1; continue }
+                // Fast path for the common case, a well-formed three-byte sequence (CJK text).
+                if lead & 0xF0 == 0xE0, i + 2 < n {
+                    let c1 = b[i + 1], c2 = b[i + 2]
+                    if c1 & 0xC0 == 0x80, c2 & 0xC0 == 0x80 {
+                        let scalar = UInt32(lead & 0x0F) << 12 | UInt32(c1 & 0x3F) << 6 | UInt32(c2 & 0x3F)
+                        if scalar >= 0x800, scalar < 0xD800 || scalar > 0xDFFF {
+                            multibyte += 1
+                            i += 3
+                            continue
+                        }
+                    }
+                }
+                var need = 0
+                var minScalar: UInt32 = 0
+                var scalar: UInt32 = 0
+                if lead & 0xE0 == 0xC0 { need = 1; scalar = UInt32(lead & 0x1F); minScalar = 0x80 }
+                else if lead & 0xF0 == 0xE0 { need = 2; scalar = UInt32(lead & 0x0F); minScalar = 0x800 }
+                else if lead & 0xF8 == 0xF0 { need = 3; scalar = UInt32(lead & 0x07); minScalar = 0x10000 }
+                else { valid = false; invalidSequences += 1; i += 1; continue }
+                if i + need > n - 1 { valid = false; invalidSequences += 1; i += 1; continue }
+                var ok = true
+                for k in 1...need {
+                    let c = b[i + k]
+                    if c & 0xC0 != 0x80 { ok = false; break }
+                    scalar = scalar << 6 | UInt32(c & 0x3F)
+                }
+                if !ok || scalar < minScalar || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) {
+                    valid = false; invalidSequences += 1; i += 1; continue
+                }
+                multibyte += 1
+                i += need + 1
             }
-            let b = bytes[i]
-            if b < 0x80 { i += 1; continue }
-            var need = 0
-            var minScalar: UInt32 = 0
-            var scalar: UInt32 = 0
-            if b & 0xE0 == 0xC0 { need = 1; scalar = UInt32(b & 0x1F); minScalar = 0x80 }
-            else if b & 0xF0 == 0xE0 { need = 2; scalar = UInt32(b & 0x0F); minScalar = 0x800 }
-            else if b & 0xF8 == 0xF0 { need = 3; scalar = UInt32(b & 0x07); minScalar = 0x10000 }
-            else { valid = false; invalidSequences += 1; i += 1; continue }
-            if i + need > n - 1 { valid = false; invalidSequences += 1; i += 1; continue }
-            var ok = true
-            for k in 1...need {
-                let c = bytes[i + k]
-                if c & 0xC0 != 0x80 { ok = false; break }
-                scalar = scalar << 6 | UInt32(c & 0x3F)
-            }
-            if !ok || scalar < minScalar || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) {
-                valid = false; invalidSequences += 1; i += 1; continue
-            }
-            multibyte += 1
-            i += need + 1
         }
+        self.valid = valid
+        self.invalidSequences = invalidSequences
+        self.multibyte = multibyte
     }
 }
 

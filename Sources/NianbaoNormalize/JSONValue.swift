@@ -63,6 +63,12 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral, S
         for (k, v) in elements { self[k] = v }
     }
 
+    /// An object of members already in canonical order, each key once (checked in debug builds).
+    init(orderedMembers: [Element]) {
+        assert(zip(orderedMembers, orderedMembers.dropFirst()).allSatisfy { JSONObject.compare($0.key, $1.key) < 0 })
+        members = orderedMembers
+    }
+
     /// Number of members.
     public var count: Int { members.count }
     /// True when the object has no members.

@@ -111,9 +111,12 @@ struct NormalizeState {
     }
 
     mutating func note(_ path: String, status: String, raw: String?, rule: String?, candidates: [Int]? = nil) {
-        var o: JSONObject = ["status": .string(status), "raw": .str(raw), "rule": .str(rule)]
-        if let c = candidates { o["candidates"] = .array(c.map { .int($0) }) }
-        cellNotes[path] = .object(o)
+        // Members already in canonical order: candidates < raw < rule < status.
+        var members: [JSONObject.Element] = []
+        members.reserveCapacity(4)
+        if let c = candidates { members.append(("candidates", .array(c.map { .int($0) }))) }
+        members += [("raw", .str(raw)), ("rule", .str(rule)), ("status", .string(status))]
+        cellNotes[path] = .object(JSONObject(orderedMembers: members))
     }
 
     func line(_ i: Int) -> String? {

@@ -93,16 +93,17 @@ enum PageText {
                 out.append(seg)
                 continue
             }
+            // Cheap pass first: a cut needs some "X、" whose 40-character tail reads as a heading.
+            guard numberedHeadingStarts(line).contains(where: { startsWithHeading(String(line[$0...].prefix(40))) }) else {
+                out.append(seg)
+                continue
+            }
             let chars = Array(line)
             var cuts: [Int] = []
             var i = 0
             while i + 1 < chars.count {
                 if numerals.contains(chars[i]), chars[i + 1] == "、", i == 0 || !numerals.contains(chars[i - 1]) {
-                    let tail = String(chars[i..<min(chars.count, i + 40)])
-                    let key = LabelText.stripNumbering(LabelText.matchKey(tail))
-                    if SectionKind.allCases.contains(where: { k in k.headingPrefixes.contains { $0.count >= 4 && key.hasPrefix($0) } }) {
-                        cuts.append(i)
-                    }
+                    if startsWithHeading(String(chars[i..<min(chars.count, i + 40)])) { cuts.append(i) }
                 }
                 i += 1
             }
@@ -118,6 +119,34 @@ enum PageText {
         }
         return out
     }
+
+    /// Heading prefixes of four characters or more: what an inline heading must start with.
+    static let inlineHeadingPrefixes: [String] = SectionKind.allCases.flatMap { $0.headingPrefixes.filter { $0.count >= 4 } }
+
+    /// True when `tail` ("二、主动公开…"), folded and unnumbered, starts with a section heading.
+    static func startsWithHeading(_ tail: String) -> Bool {
+        let key = LabelText.stripNumbering(LabelText.matchKey(tail))
+        return inlineHeadingPrefixes.contains { key.hasPrefix($0) }
+    }
+
+    /// Indexes of every `一、` … `七、` in `line` (byte-level search).
+    static func numberedHeadingStarts(_ line: String) -> [String.Index] {
+        let u = line.utf8
+        var out: [String.Index] = []
+        var i = u.startIndex
+        // 、 is E3 80 81; the numerals 一…七 are three-byte scalars before it.
+        while let comma = u[i...].firstIndex(of: 0xE3) {
+            let next = u.index(after: comma)
+            defer { i = next }
+            guard u.distance(from: u.startIndex, to: comma) >= 3,
+                  u[next...].starts(with: [0x80, 0x81]) else { continue }
+            let start = u.index(comma, offsetBy: -3)
+            if let scalar = line.unicodeScalars[start...].first, numeralScalars.contains(scalar) { out.append(start) }
+        }
+        return out
+    }
+
+    static let numeralScalars: Set<Unicode.Scalar> = ["一", "二", "三", "四", "五", "六", "七"]
 
     /// "二、主动公开政府信息情况第二十条…" → the heading line and the rest.
     static func splitHeadingFromBody(_ text: String) -> [Segment] {

@@ -36,7 +36,8 @@ extension NormalizeState {
         let rows = spec.proactive
         let aligner = RowAligner(
             match: { key, _, _ in
-                guard key.utf8.count <= 70 || key.count <= 70 else { return nil }
+                // Characters ≤ scalars ≤ UTF-8 bytes: count Characters only when the cheap bounds fail.
+                guard key.utf8.count <= 70 || key.unicodeScalars.count <= 70 || key.count <= 70 else { return nil }
                 return spec.proactiveMatcher.earliest(in: key).map { .row($0) }
             },
             groupItems: [:],
@@ -114,8 +115,8 @@ extension NormalizeState {
         let is2019 = template == .t2019
         let aligner = RowAligner(
             match: { key, group, seen in
-                // Characters ≤ UTF-8 bytes: count Characters only for long keys.
-                guard key.utf8.count <= 80 || key.count <= 80 else { return nil }
+                // Characters ≤ scalars ≤ UTF-8 bytes: count Characters only when the cheap bounds fail.
+                guard key.utf8.count <= 80 || key.unicodeScalars.count <= 80 || key.count <= 80 else { return nil }
                 let core = LabelText.stripNumbering(key)
                 // 表三 total row: (七)总计, or a bare 总计 once the outcome rows have started.
                 if key.utf8Contains("(七)总计") || core == "七总计" || (core == "总计" && seen.contains("outcome.granted")) {
