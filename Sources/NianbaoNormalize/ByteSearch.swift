@@ -73,11 +73,18 @@ struct ByteText {
 struct NeedleSet: Sendable {
     /// The needles as UTF-8 bytes, in the order given.
     let needles: [[UInt8]]
+    /// All needles' bytes back to back, and where each starts (count + 1 offsets): flat, so the
+    /// scan touches no nested arrays (no reference counting in the inner loop).
+    private let flatBytes: [UInt8]
+    private let needleStart: [Int]
     /// One bit per code point (low 16 bits) that some needle starts with: 8 KB, stays in L1.
     private let firstScalarBits: [UInt64]
-    /// For each code point (low 16 bits): 1 + index into `groups`, or 0. Read only on a bit hit.
+    /// For each code point (low 16 bits): 1 + group number, or 0. Read only on a bit hit.
     private let groupOfScalar: [UInt16]
-    private let groups: [[Int]]
+    /// Needle indexes of each group, back to back, ascending within a group; `groupStart` has
+    /// count + 1 offsets.
+    private let groupMembers: [Int]
+    private let groupStart: [Int]
 
     init(_ strings: [String]) {
         needles = strings.map { Array($0.utf8) }
@@ -93,7 +100,10 @@ struct NeedleSet: Sendable {
         }
         groupOfScalar = table
         firstScalarBits = bits
-        self.groups = groups
+        flatBytes = needles.flatMap { $0 }
+        needleStart = needles.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        groupMembers = groups.flatMap { $0 }
+        groupStart = groups.reduce(into: [0]) { $0.append($0.last! + $1.count) }
     }
 
     /// Visits, left to right, every scalar position of `h` (valid UTF-8) where a needle occurs, with
@@ -103,33 +113,40 @@ struct NeedleSet: Sendable {
         guard let base = h.baseAddress else { return }
         let n = h.count
         groupOfScalar.withUnsafeBufferPointer { table in
-            firstScalarBits.withUnsafeBufferPointer { bits in
-                var i = 0
-                while i < n {
-                    let b = base[i]
-                    let length: Int
-                    let p: Int
-                    if b < 0x80 {
-                        length = 1; p = Int(b)
-                    } else if b < 0xE0 {
-                        length = 2; p = i + 1 < n ? Int(b & 0x1F) << 6 | Int(base[i + 1] & 0x3F) : 0
-                    } else if b < 0xF0 {
-                        length = 3; p = i + 2 < n ? Int(b & 0x0F) << 12 | Int(base[i + 1] & 0x3F) << 6 | Int(base[i + 2] & 0x3F) : 0
-                    } else {
-                        length = 4; p = i + 3 < n ? (Int(base[i + 1] & 0x3F) << 12 | Int(base[i + 2] & 0x3F) << 6 | Int(base[i + 3] & 0x3F)) & 0xFFFF : 0
-                    }
-                    if bits[p >> 6] & (1 << UInt64(p & 63)) != 0 {
-                        let g = Int(table[p])
-                        for k in groups[g - 1] {
-                            let needle = needles[k]
-                            if i + needle.count <= n,
-                               needle.withUnsafeBufferPointer({ memcmp(base + i, $0.baseAddress!, needle.count) }) == 0,
-                               visit(k) { return }
-                        }
-                    }
-                    i += length
+        firstScalarBits.withUnsafeBufferPointer { bits in
+        flatBytes.withUnsafeBufferPointer { flat in
+        needleStart.withUnsafeBufferPointer { starts in
+        groupMembers.withUnsafeBufferPointer { members in
+        groupStart.withUnsafeBufferPointer { groupStarts in
+            var i = 0
+            while i < n {
+                let b = base[i]
+                let length: Int
+                let p: Int
+                if b < 0x80 {
+                    length = 1; p = Int(b)
+                } else if b < 0xE0 {
+                    length = 2; p = i + 1 < n ? Int(b & 0x1F) << 6 | Int(base[i + 1] & 0x3F) : 0
+                } else if b < 0xF0 {
+                    length = 3; p = i + 2 < n ? Int(b & 0x0F) << 12 | Int(base[i + 1] & 0x3F) << 6 | Int(base[i + 2] & 0x3F) : 0
+                } else {
+                    length = 4; p = i + 3 < n ? (Int(base[i + 1] & 0x3F) << 12 | Int(base[i + 2] & 0x3F) << 6 | Int(base[i + 3] & 0x3F)) & 0xFFFF : 0
                 }
+                if bits[p >> 6] & (1 << UInt64(p & 63)) != 0 {
+                    let g = Int(table[p]) - 1
+                    for m in groupStarts[g]..<groupStarts[g + 1] {
+                        let k = members[m]
+                        let count = starts[k + 1] - starts[k]
+                        if i + count <= n, memcmp(base + i, flat.baseAddress! + starts[k], count) == 0, visit(k) { return }
+                    }
+                }
+                i += length
             }
+        }
+        }
+        }
+        }
+        }
         }
     }
 
@@ -157,9 +174,9 @@ struct NeedleSet: Sendable {
     /// True when `s` starts with one of the needles.
     func isPrefix(of s: String) -> Bool {
         guard let first = s.unicodeScalars.first else { return false }
-        let g = Int(groupOfScalar[Int(first.value & 0xFFFF)])
-        guard g != 0 else { return false }
-        return groups[g - 1].contains { s.utf8.starts(with: needles[$0]) }
+        let g = Int(groupOfScalar[Int(first.value & 0xFFFF)]) - 1
+        guard g >= 0 else { return false }
+        return groupMembers[groupStart[g]..<groupStart[g + 1]].contains { s.utf8.starts(with: needles[$0]) }
     }
 
     /// The needle that occurs first in `s` (ties: the needle listed first), by index.

@@ -131,10 +131,7 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral, S
 
     /// Orders two strings by their UTF-8 bytes: negative, zero or positive.
     public static func compare(_ a: String, _ b: String) -> Int {
-        var a = a, b = b
-        a.makeContiguousUTF8()
-        b.makeContiguousUTF8()
-        return a.utf8.withContiguousStorageIfAvailable { x in
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y -> Int in
                 let n = Swift.min(x.count, y.count)
                 if n > 0 {
@@ -143,6 +140,10 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral, S
                 }
                 return x.count - y.count
             }
-        }.flatMap { $0 } ?? 0
+        }
+        if let f = fast, let c = f { return c }
+        // Non-contiguous (bridged) strings: the same order, element by element.
+        if a.utf8.elementsEqual(b.utf8) { return 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
     }
 }
