@@ -113,25 +113,33 @@ enum TagKind {
                              "header", "footer", "nav", "aside", "main", "blockquote", "pre", "form", "hr", "center", "address", "figure",
                              "figcaption", "fieldset", "legend", "caption", "body", "html", "option", "button", "label"]
 
-    /// Known names by packed key, sorted by key for a binary search (no hashing per element).
-    static let sortedKeys: (keys: [UInt64], kinds: [TagKind]) = {
-        var t: [(UInt64, TagKind)] = []
-        for n in skippedNames { t.append((key(n), .skipped)) }
-        for n in blockNames { t.append((key(n), .block)) }
-        t += [(key("title"), .title), (key("meta"), .meta), (key("table"), .table), (key("tr"), .row), (key("td"), .cell),
-              (key("th"), .cell), (key("a"), .anchor)]
-        t.sort { $0.0 < $1.0 }
-        return (t.map(\.0), t.map(\.1))
+    /// Known names by packed key in a 1024-slot table with a multiplicative hash chosen at start-up
+    /// to be collision-free: one multiply, one shift and one compare per element.
+    static let hashed: (keys: [UInt64], kinds: [TagKind], multiplier: UInt64) = {
+        var known: [(UInt64, TagKind)] = []
+        for n in skippedNames { known.append((key(n), .skipped)) }
+        for n in blockNames { known.append((key(n), .block)) }
+        known += [(key("title"), .title), (key("meta"), .meta), (key("table"), .table), (key("tr"), .row), (key("td"), .cell),
+                  (key("th"), .cell), (key("a"), .anchor)]
+        var multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        while true {
+            var keys = [UInt64](repeating: 0, count: 1024)
+            var kinds = [TagKind](repeating: .other, count: 1024)
+            var collision = false
+            for (k, kind) in known {
+                let slot = Int((k &* multiplier) >> 54)
+                if keys[slot] != 0 { collision = true; break }
+                keys[slot] = k
+                kinds[slot] = kind
+            }
+            if !collision { return (keys, kinds, multiplier) }
+            multiplier = multiplier &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407 | 1
+        }
     }()
 
     static func kind(ofKey k: UInt64) -> TagKind {
-        let keys = sortedKeys.keys
-        var lo = 0, hi = keys.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if keys[mid] < k { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < keys.count && keys[lo] == k ? sortedKeys.kinds[lo] : .other
+        let slot = Int((k &* hashed.multiplier) >> 54)
+        return hashed.keys[slot] == k && k != 0 ? hashed.kinds[slot] : .other
     }
 
     /// Up to 8 lowercased ASCII bytes packed into an integer (longer names never match a known tag).
@@ -393,23 +401,25 @@ struct PageBuilder {
     static func expand(_ rows: [[RawCell]], limits: HTMLReaderLimits) -> TableGrid? {
         let nonEmptyRows = rows.filter { !$0.isEmpty }
         if nonEmptyRows.isEmpty { return nil }
-        var grid: [[GridCell?]] = []
+        // Positions not covered by any cell stay this placeholder (also the padding of short rows).
+        let uncovered = GridCell(text: "", isSpanCopy: true)
+        var grid = [[GridCell]](repeating: [], count: nonEmptyRows.count)
+        var covered = [[Bool]](repeating: [], count: nonEmptyRows.count)
         var cellBudget = limits.maxGridCells
         for (r, row) in nonEmptyRows.enumerated() {
-            if grid.count <= r { grid.append([]) }
             var col = 0
             for cell in row {
-                while col < grid[r].count, grid[r][col] != nil { col += 1 }
+                while col < covered[r].count, covered[r][col] { col += 1 }
                 let rowspan = min(cell.rowspan, nonEmptyRows.count - r)
                 for dr in 0..<rowspan {
                     let rr = r + dr
-                    while grid.count <= rr { grid.append([]) }
                     for dc in 0..<cell.colspan {
                         let cc = col + dc
-                        while grid[rr].count <= cc { grid[rr].append(nil) }
+                        while covered[rr].count <= cc { covered[rr].append(false); grid[rr].append(uncovered) }
                         cellBudget -= 1
                         if cellBudget < 0 { return nil }
                         grid[rr][cc] = GridCell(text: cell.text, isSpanCopy: dr != 0 || dc != 0)
+                        covered[rr][cc] = true
                     }
                 }
                 col += cell.colspan
@@ -417,10 +427,10 @@ struct PageBuilder {
         }
         let width = grid.map(\.count).max() ?? 0
         if width == 0 { return nil }
-        let rowsOut: [[GridCell]] = grid.map { row in
-            (0..<width).map { i in i < row.count ? (row[i] ?? GridCell(text: "", isSpanCopy: true)) : GridCell(text: "", isSpanCopy: true) }
+        for r in grid.indices where grid[r].count < width {
+            grid[r].append(contentsOf: repeatElement(uncovered, count: width - grid[r].count))
         }
-        return TableGrid(rows: rowsOut)
+        return TableGrid(rows: grid)
     }
 }
 
