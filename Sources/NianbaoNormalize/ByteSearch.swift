@@ -41,6 +41,12 @@ extension String {
         return lower..<utf8.index(lower, offsetBy: needle.utf8.count)
     }
 
+    /// True when the string ends with `suffix` (byte-exact).
+    func utf8HasSuffix(_ suffix: String) -> Bool {
+        let n = suffix.utf8.count
+        return utf8.count >= n && utf8.suffix(n).elementsEqual(suffix.utf8)
+    }
+
     /// The text after the first occurrence of `needle`, or nil.
     func utf8Suffix(after needle: String) -> Substring? {
         guard let off = utf8Offset(of: needle) else { return nil }

@@ -203,7 +203,12 @@ public enum DateReader {
             current.removeAll(keepingCapacity: true); digits = 0; hasSep = false
         }
         // A scalar walk (the text's digits, 年月日号, separators and spaces are single scalars).
-        for u in LabelText.fold(text).unicodeScalars {
+        // Without "(" or "（" folding cannot strip a pinyin gloss, so it is the scalar-wise fold,
+        // applied here as the scalars go by instead of on a copy of the whole text.
+        let hasParen = text.utf8.contains(0x28) || text.utf8Contains("（")
+        let scalars = hasParen ? LabelText.fold(text).unicodeScalars : text.unicodeScalars
+        for raw in scalars {
+            let u = hasParen ? raw : LabelText.foldScalar(raw)
             let v = u.value
             if v >= 0x30 && v <= 0x39 { current.append(u); digits += 1 }
             else if (u == "年" || u == "月" || u == "日" || u == "号") && digits > 0 { current.append(u); hasSep = true }

@@ -255,6 +255,7 @@ enum PageText {
     /// ``metadataLabels`` compiled for the one-pass pre-check, and as Characters for the walk.
     static let metadataLabelSet = NeedleSet(metadataLabels.map(\.label))
     static let metadataLabelChars: [[Character]] = metadataLabels.map { Array($0.label) }
+    static let metadataLabelFirstScalars: Set<Unicode.Scalar> = Set(metadataLabels.compactMap { $0.label.unicodeScalars.first })
 
     static let furniture = ["文件下载", "【打印】", "【关闭】", "【字体:大 中 小】", "打印本页", "关闭窗口", "扫一扫在手机打开当前页", "收藏", "打印", "关闭"]
 
@@ -282,7 +283,7 @@ enum PageText {
             while i < chars.count {
                 let boundary = i == 0 || chars[i - 1] == " " || chars[i - 1] == "|" || chars[i - 1] == ":"
                 var matched = false
-                if boundary {
+                if boundary, let first = chars[i].unicodeScalars.first, metadataLabelFirstScalars.contains(first) {
                     for (li, (label, key)) in metadataLabels.enumerated() {
                         let lc = metadataLabelChars[li]
                         if i + lc.count <= chars.count, chars[i..<(i + lc.count)].elementsEqual(lc) {
@@ -329,7 +330,7 @@ enum PageText {
         var changed = true
         while changed {
             changed = false
-            for f in furniture where v.hasSuffix(f) {
+            for f in furniture where v.utf8HasSuffix(f) {
                 v = TextWhitespace.trim(String(v.dropLast(f.count)))
                 changed = true
             }
@@ -393,7 +394,7 @@ enum PageText {
                     }
                 }
             }
-            if email == nil, let at = f.firstIndex(of: "@") {
+            if email == nil, f.utf8.contains(0x40), let at = f.firstIndex(of: "@") {
                 let isMail: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "._%+-".contains($0)) }
                 var s = at
                 while s > f.startIndex, isMail(f[f.index(before: s)]) { s = f.index(before: s) }
