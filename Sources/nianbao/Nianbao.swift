@@ -183,10 +183,12 @@ struct Normalize: ParsableCommand {
 
     /// Failing checks and the number of cells of each `quality.cells` status in one record.
     static func stats(_ r: NormalizedRecord) -> (failing: Int, cells: [String: Int]) {
-        let failing = r.record[path: "quality.checks"]?.arrayValue?.filter { $0[path: "status"]?.stringValue == "fail" }.count ?? 0
+        guard let quality = r.record.objectValue?["quality"]?.objectValue else { return (0, [:]) }
+        var failing = 0
+        for check in quality["checks"]?.arrayValue ?? [] where check.objectValue?["status"]?.stringValue == "fail" { failing += 1 }
         var cells: [String: Int] = [:]
-        for (_, v) in r.record[path: "quality.cells"]?.objectValue ?? [:] {
-            if let s = v[path: "status"]?.stringValue { cells[s, default: 0] += 1 }
+        for (_, note) in quality["cells"]?.objectValue ?? [:] {
+            if let s = note.objectValue?["status"]?.stringValue { cells[s, default: 0] += 1 }
         }
         return (failing, cells)
     }
