@@ -126,7 +126,7 @@ enum PageText {
     /// True when `tail` ("二、主动公开…"), folded and unnumbered, starts with a section heading.
     static func startsWithHeading(_ tail: String) -> Bool {
         let key = LabelText.stripNumbering(LabelText.matchKey(tail))
-        return inlineHeadingPrefixes.contains { key.hasPrefix($0) }
+        return inlineHeadingPrefixes.contains { key.utf8HasPrefix($0) }
     }
 
     /// Indexes of every `一、` … `七、` in `line` (byte-level search).
@@ -179,11 +179,11 @@ enum PageText {
         guard line.utf8.count >= 10, line.utf8Contains("报") || line.utf8Contains("報"),
               line.utf8Contains("开") || line.utf8Contains("開") else { return false }
         let key = LabelText.matchKey(line)
-        guard key.count >= 10, key.count <= 70 else { return false }
-        guard key.contains("信息公开") || key.contains("政务公开") else { return false }
-        guard key.hasSuffix("报告") || key.hasSuffix("年报") || key.hasSuffix("报告)") else { return false }
-        if key.contains("。") || key.contains(",") { return false }
-        return true
+        guard key.utf8Contains("信息公开") || key.utf8Contains("政务公开") else { return false }
+        guard key.utf8HasSuffix("报告") || key.utf8HasSuffix("年报") || key.utf8HasSuffix("报告)") else { return false }
+        if key.utf8Contains("。") || key.utf8Contains(",") { return false }
+        let length = key.count
+        return length >= 10 && length <= 70
     }
 
     /// A title at the start of a longer line (`XX2021年政府信息公开工作年度报告 本报告…`), if any.
