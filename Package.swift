@@ -75,6 +75,7 @@ let package = Package(
         // Reference timings for scripts/bench.sh (libxml2 SAX/DOM baselines, in-process normalize).
         .executableTarget(name: "nianbao-bench", dependencies: ["NianbaoPipeline", "NianbaoExtract", "NianbaoDecode", "NianbaoNormalize", "NianbaoEncode", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "NianbaoDecodeTests", dependencies: ["NianbaoDecode"]),
+        .testTarget(name: "NianbaoEncodeTests", dependencies: ["NianbaoEncode", "NianbaoNormalize"]),
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),

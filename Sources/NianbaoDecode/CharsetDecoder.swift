@@ -367,6 +367,16 @@ enum GB18030TwoByte {
                     var w = 0
                     defer { filled = w }
                     while i < n {
+                        // Markup is mostly ASCII: copy it eight bytes at a time.
+                        if i + 8 <= n {
+                            let word = UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                            if word & 0x8080_8080_8080_8080 == 0 {
+                                UnsafeMutableRawPointer(o.baseAddress! + w).storeBytes(of: word, as: UInt64.self)
+                                w += 8
+                                i += 8
+                                continue
+                            }
+                        }
                         let lead = b[i]
                         if lead < 0x80 { o[w] = lead; w += 1; i += 1; continue }
                         guard lead >= 0x81, lead <= 0xFE, i + 1 < n else { ok = false; return }

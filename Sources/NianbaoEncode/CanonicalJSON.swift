@@ -69,11 +69,28 @@ public enum CanonicalJSON {
         s.utf8.withContiguousStorageIfAvailable { b in
             // Runs of bytes that need no escape are copied whole.
             var runStart = 0
-            for i in 0..<b.count {
+            var i = 0
+            let n = b.count
+            while i < n {
+                // Eight bytes at a time while none needs an escape (SWAR: no byte < 0x20, none equal
+                // to '"', '\\' or 0x7F).
+                if i + 8 <= n {
+                    let x = UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                    func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+                    let control = (x &- 0x2020_2020_2020_2020) & ~x & highs != 0
+                    if !control && !hasZero(x ^ 0x2222_2222_2222_2222) && !hasZero(x ^ 0x5C5C_5C5C_5C5C_5C5C)
+                        && !hasZero(x ^ 0x7F7F_7F7F_7F7F_7F7F) {
+                        i += 8
+                        continue
+                    }
+                }
                 let c = b[i]
+                i += 1
                 guard c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F else { continue }
-                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<i])) }
-                runStart = i + 1
+                let at = i - 1
+                if at > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<at])) }
+                runStart = at + 1
                 switch c {
                 case 0x22: out.append(0x5C); out.append(0x22)
                 case 0x5C: out.append(0x5C); out.append(0x5C)

@@ -120,4 +120,16 @@ import Testing
         #expect(r.replacements == 1)
         #expect(r.utf8 == Array("A\u{FFFD}B".utf8))
     }
+
+    @Test func longMixedPagesDecodeLikeIconv() {
+        // ASCII runs of every length around the eight-byte fast path, between two-byte codes.
+        var page: [UInt8] = []
+        for run in 0..<40 {
+            page += Array(String(repeating: "<p class=\"x\">", count: 1).utf8.prefix(run % 17))
+            page += gbk("政府信息公开工作年度报告" + String(run))
+        }
+        let fast = GB18030TwoByte.decode(page)
+        #expect(fast != nil)
+        #expect(fast == CharsetDecoder.iconvDecode(page, from: "GB18030").utf8)
+    }
 }
