@@ -10,6 +10,9 @@ public struct HTMLReaderLimits: Sendable {
     public var maxRowspan = 500
     /// Cells of one expanded grid above this make the table be read as text flow.
     public var maxGridCells = 2_000_000
+    /// Whether `<a href>` links are collected (``PageModel/links``: harvest discovery needs them,
+    /// normalizing does not).
+    public var collectLinks = true
 
     /// The defaults.
     public init() {}
@@ -275,6 +278,7 @@ struct PageBuilder {
         case .title:
             inTitle = true
         case .anchor:
+            guard limits.collectLinks else { break }
             var href: String?, title: String?
             forEachAttribute(atts) { k, v in
                 if asciiNameEquals(k, "href") { href = string(v) } else if asciiNameEquals(k, "title") { title = string(v) }

@@ -83,6 +83,13 @@ public enum Pipeline {
     /// Inputs larger than this are refused.
     public static let maxInputBytes = 64 << 20
 
+    /// The HTML reader's settings for normalizing: links are not collected (records do not hold them).
+    static let readerLimits: HTMLReaderLimits = {
+        var limits = HTMLReaderLimits()
+        limits.collectLinks = false
+        return limits
+    }()
+
     /// Call once before normalizing on several threads.
     public static func initialize() { HTMLPageReader.initialize() }
 
@@ -97,7 +104,7 @@ public enum Pipeline {
         } catch let e as DecodeError {
             throw PipelineError.decode(e.description)
         }
-        let page: PageModel = resolved == .html ? HTMLPageReader.read(utf8: decoded.utf8) : TextPageReader.read(decoded.text)
+        let page: PageModel = resolved == .html ? HTMLPageReader.read(utf8: decoded.utf8, limits: readerLimits) : TextPageReader.read(decoded.text)
         let digest = hexDigest(SHA256.hash(data: bytes))
         let sourceURL = url ?? sidecar?.url
         let id: String
