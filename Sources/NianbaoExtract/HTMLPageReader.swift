@@ -310,8 +310,8 @@ struct PageBuilder {
             tables[tables.count - 1].closeCell()
             var colspan = 1, rowspan = 1
             forEachAttribute(atts) { k, v in
-                if asciiNameEquals(k, "colspan") { colspan = Self.span(string(v), cap: limits.maxColspan) }
-                if asciiNameEquals(k, "rowspan") { rowspan = Self.span(string(v), cap: limits.maxRowspan) }
+                if asciiNameEquals(k, "colspan") { colspan = Self.span(v, cap: limits.maxColspan) }
+                if asciiNameEquals(k, "rowspan") { rowspan = Self.span(v, cap: limits.maxRowspan) }
             }
             tables[tables.count - 1].currentCell = CellBuilder(colspan: colspan, rowspan: rowspan)
         case .block:
@@ -396,9 +396,25 @@ struct PageBuilder {
 
     /// Parses a span attribute leniently (`2;`, ` 3 `, `2px`), clamped to 1...cap.
     static func span(_ v: String, cap: Int) -> Int {
-        let digits = v.unicodeScalars.drop(while: { $0 == " " }).prefix(while: { $0.value >= 48 && $0.value <= 57 }).prefix(6)
-        guard let n = Int(String(String.UnicodeScalarView(digits))), n > 0 else { return 1 }
-        return min(n, cap)
+        var v = v
+        return v.withUTF8 { b in b.withMemoryRebound(to: xmlChar.self) { span($0.baseAddress, count: $0.count, cap: cap) } }
+    }
+
+    /// ``span(_:cap:)`` on the attribute value as libxml2 gives it (NUL-terminated), without a String.
+    static func span(_ v: UnsafePointer<xmlChar>?, cap: Int) -> Int {
+        guard let v else { return 1 }
+        var length = 0
+        while v[length] != 0 { length += 1 }
+        return span(v, count: length, cap: cap)
+    }
+
+    private static func span(_ v: UnsafePointer<xmlChar>?, count: Int, cap: Int) -> Int {
+        guard let v else { return 1 }
+        var i = 0
+        while i < count, v[i] == 0x20 { i += 1 }
+        var n = 0, digits = 0
+        while i < count, digits < 6, v[i] >= 0x30, v[i] <= 0x39 { n = n * 10 + Int(v[i] - 0x30); digits += 1; i += 1 }
+        return n > 0 ? min(n, cap) : 1
     }
 
     /// Expands spans into a rectangular grid. Returns nil when the grid would be absurdly large.

@@ -214,7 +214,7 @@ public enum DateReader {
             else if (u == "年" || u == "月" || u == "日" || u == "号") && digits > 0 { current.append(u); hasSep = true }
             else if (u == "-" || u == "." || u == "/") && digits > 0, let last = current.last, last.value >= 0x30 && last.value <= 0x39 { current.append(u) }
             else if u == " " && !current.isEmpty { current.append(u) }
-            else { flush() }
+            else if !current.isEmpty { flush() }
         }
         flush()
         return out
