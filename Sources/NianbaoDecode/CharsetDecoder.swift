@@ -90,7 +90,7 @@ public enum CharsetDecoder {
         } else if sniffMeta, let cs = metaCharset(bytes), let canon = canonicalName(cs) {
             declared = (canon, .meta)
         }
-        let utf8Check = UTF8Validation(bytes)
+        let utf8Check = UTF8Validation(bytes, stopAtFirstInvalid: declared.map { $0.name == "gb18030" || $0.name == "big5" } ?? false)
         if let d = declared {
             switch d.name {
             case "utf-8":
@@ -409,7 +409,9 @@ struct UTF8Validation {
     var invalidSequences = 0
     var multibyte = 0
 
-    init(_ bytes: [UInt8]) {
+    /// Scans `bytes`. With `stopAtFirstInvalid` (when only "is it valid UTF-8?" matters, as for a
+    /// page declared GB or Big5) the scan ends at the first invalid sequence, counts then partial.
+    init(_ bytes: [UInt8], stopAtFirstInvalid: Bool = false) {
         var valid = true, invalidSequences = 0, multibyte = 0
         bytes.withUnsafeBufferPointer { b in
             var i = 0
@@ -440,8 +442,8 @@ struct UTF8Validation {
                 if lead & 0xE0 == 0xC0 { need = 1; scalar = UInt32(lead & 0x1F); minScalar = 0x80 }
                 else if lead & 0xF0 == 0xE0 { need = 2; scalar = UInt32(lead & 0x0F); minScalar = 0x800 }
                 else if lead & 0xF8 == 0xF0 { need = 3; scalar = UInt32(lead & 0x07); minScalar = 0x10000 }
-                else { valid = false; invalidSequences += 1; i += 1; continue }
-                if i + need > n - 1 { valid = false; invalidSequences += 1; i += 1; continue }
+                else { valid = false; invalidSequences += 1; if stopAtFirstInvalid { break }; i += 1; continue }
+                if i + need > n - 1 { valid = false; invalidSequences += 1; if stopAtFirstInvalid { break }; i += 1; continue }
                 var ok = true
                 for k in 1...need {
                     let c = b[i + k]
@@ -449,7 +451,7 @@ struct UTF8Validation {
                     scalar = scalar << 6 | UInt32(c & 0x3F)
                 }
                 if !ok || scalar < minScalar || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) {
-                    valid = false; invalidSequences += 1; i += 1; continue
+                    valid = false; invalidSequences += 1; if stopAtFirstInvalid { break }; i += 1; continue
                 }
                 multibyte += 1
                 i += need + 1
