@@ -88,29 +88,53 @@ struct Normalize: ParsableCommand {
         Pipeline.initialize()
         var records = 0, checksFailing = 0
         var cellCounts: [String: Int] = [:]
-        // Workers fill a batch, then the main thread writes it in input order: larger batches leave
-        // the workers idle less often at the batch boundary.
+        // Pages go to the workers in batches; while the workers normalize one batch, the main thread
+        // writes the previous one in input order (statistics are counted on the workers, and a record
+        // no sink needs is freed there too).
         let batchSize = max(1, jobs * 32)
         let stdout = FileHandle.standardOutput
         let url = self.url
+        let keepRecords = !sessions.isEmpty
+        let workers = DispatchQueue(label: "nianbao.normalize", attributes: .concurrent)
+        let feeder = DispatchQueue(label: "nianbao.feeder")
+        let slots = DispatchSemaphore(value: jobs)
 
-        func process(_ batch: [PageSource]) throws {
-            let results = ResultBox(count: batch.count)
+        func launch(_ batch: [PageSource]) -> InFlightBatch {
+            let flight = InFlightBatch(batch: batch)
+            let normalize: @Sendable (PageSource) -> Result<(NormalizedRecord, (failing: Int, cells: [String: Int])), Error> = { f in
+                Result { try Self.normalizeWithStats(f, format: choice, url: url, keepRecord: keepRecords) }
+            }
             if jobs == 1 {
-                for (i, f) in batch.enumerated() { results.set(i, Result { try Self.normalizeWithStats(f, format: choice, url: url) }) }
-            } else {
-                let queue = DispatchQueue(label: "nianbao.normalize", attributes: .concurrent)
-                let group = DispatchGroup()
-                let semaphore = DispatchSemaphore(value: jobs)
+                for (i, f) in batch.enumerated() { flight.results.set(i, normalize(f)) }
+                return flight
+            }
+            flight.group.enter()  // until the feeder has handed out every page of the batch
+            feeder.async {
                 for (i, f) in batch.enumerated() {
-                    semaphore.wait()
-                    queue.async(group: group) {
-                        results.set(i, Result { try Self.normalizeWithStats(f, format: choice, url: url) })
-                        semaphore.signal()
+                    slots.wait()
+                    workers.async(group: flight.group) {
+                        flight.results.set(i, normalize(f))
+                        slots.signal()
                     }
                 }
-                group.wait()
+                flight.group.leave()
             }
+            return flight
+        }
+
+        var inFlight: InFlightBatch?
+        func process(_ batch: [PageSource]) throws {
+            let next = launch(batch)
+            if let previous = inFlight {
+                inFlight = nil
+                try land(previous)
+            }
+            inFlight = next
+        }
+
+        func land(_ flight: InFlightBatch) throws {
+            flight.group.wait()
+            let batch = flight.batch, results = flight.results
             for (i, f) in batch.enumerated() {
                 switch results.get(i) {
                 case .success(let (r, stats)):
@@ -163,6 +187,7 @@ struct Normalize: ParsableCommand {
             if batch.count >= batchSize { try process(batch); batch = [] }
         }
         if !batch.isEmpty { try process(batch) }
+        if let last = inFlight { try land(last) }
         let c = { (k: String) in cellCounts[k, default: 0] }
         let summary = "nianbao: \(records) records, \(checksFailing) checks failing, cells: \(c("inferred")) inferred, "
             + "\(c("blank_as_zero")) blank as zero, \(c("placed")) placed, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "
@@ -183,10 +208,12 @@ struct Normalize: ParsableCommand {
     }
 
     /// Normalizes one page and counts its statistics on the worker thread (the main thread only writes).
-    static func normalizeWithStats(_ source: PageSource, format: FormatChoice, url: String?) throws
+    static func normalizeWithStats(_ source: PageSource, format: FormatChoice, url: String?, keepRecord: Bool) throws
         -> (NormalizedRecord, (failing: Int, cells: [String: Int])) {
-        let r = try Pipeline.normalize(source, format: format, url: url)
-        return (r, stats(r))
+        var r = try Pipeline.normalize(source, format: format, url: url)
+        let counted = stats(r)
+        if !keepRecord { r.record = .null }  // only the bytes are written
+        return (r, counted)
     }
 
     /// Failing checks and the number of cells of each `quality.cells` status in one record.
@@ -217,6 +244,17 @@ struct Normalize: ParsableCommand {
             if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue { out.append(full) }
         }
         return out.sorted()
+    }
+}
+
+/// A batch handed to the workers: its pages, their results and the group that completes with them.
+final class InFlightBatch: Sendable {
+    let batch: [PageSource]
+    let results: ResultBox
+    let group = DispatchGroup()
+    init(batch: [PageSource]) {
+        self.batch = batch
+        results = ResultBox(count: batch.count)
     }
 }
 
