@@ -9,7 +9,7 @@ public enum CanonicalJSON {
     /// The canonical bytes of `value`, with the trailing newline.
     public static func encode(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(16 * 1024)
+        out.reserveCapacity(64 * 1024)
         write(value, to: &out)
         out.append(0x0A)
         return out
