@@ -9,7 +9,8 @@
 #
 # Prints: libxml2 SAX with empty handlers (ceiling), libxml2 DOM parse+free, nianbao decode+extract,
 # nianbao normalize in-process (1 thread), the CLI end to end with --jobs 1 and --jobs 2 (with peak
-# RSS), the Python baseline, and the ratios between them.
+# RSS), the Python baseline, the ratios between them, and where one page's time goes, stage by stage
+# (nianbao-bench stages: decode, extract, normalize, encode, digest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pages=${1:-400}; seed=${2:-1}; stream=${3:-0}
@@ -60,6 +61,9 @@ print(f"  nianbao (1 job, CLI) / SAX ceiling: {j1 / sax:.2f}   (target >= 0.50)"
 print(f"  nianbao (1 job, CLI) / Python:      {j1 / pyr:.2f}x  (target >= 5x)")
 print(f"  nianbao 2 jobs / 1 job:             {j2 / j1:.2f}x  (target >= 1.7x)")
 print(f"  in-process normalize / SAX ceiling: {inproc / sax:.2f}")
+print("one page, stage by stage (in-process, best of 3):")
+stages = subprocess.run([os.path.join(bin_dir, "nianbao-bench"), "stages", corpus], capture_output=True, text=True, check=True).stdout
+print("".join("  " + line + "\n" for line in stages.strip().splitlines()), end="")
 if stream > 0:
     d = os.path.join(work, "stream")
     os.makedirs(d)
