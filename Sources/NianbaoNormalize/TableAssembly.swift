@@ -170,7 +170,7 @@ extension NormalizeState {
         let reviewBase = appRows.count * width
         let cellCount = reviewBase + 15
         var solverRows: [SolverRow] = []
-        var tokenFor: [Int: CellToken] = [:]
+        var tokenFor = [CellToken?](repeating: nil, count: cellCount)
         var rowsSeen = Set<String>()
 
         func intToken(_ t: CellToken) -> Int? {
@@ -238,27 +238,27 @@ extension NormalizeState {
             }
         }
 
-        // 表三 output.
+        // 表三 output. Row objects are built in canonical key order (applicantColumnOrder).
         var appEntries: [(path: ArraySlice<String>, value: JSONValue)] = []
         appEntries.reserveCapacity(appRows.count + spec.applicationsSubtotals.count)
         var rowValues: [String: [Int?]] = [:]
         for (r, spec) in appRows.enumerated() {
-            var row: JSONObject = [:]
-            row.reserveCapacity(7)
+            var rowCells = [JSONValue](repeating: .null, count: width)
             var vals: [Int?] = []
+            vals.reserveCapacity(width)
             let rowSeen = rowsSeen.contains(spec.dotted)
             for (k, col) in ReportTemplate.applicantColumns.enumerated() {
                 let path = { "tables.applications.\(spec.dotted).\(col)" }
                 if !rowSeen && solved.cells[r * width + k].value == nil {
                     note(path(), status: "missing", raw: nil, rule: "row.not_found")
-                    row[col] = .null
                     vals.append(nil)
                     continue
                 }
-                row[col] = settle(r * width + k, path: path())
+                rowCells[k] = settle(r * width + k, path: path())
                 vals.append(values[r * width + k])
             }
             rowValues[spec.dotted] = vals
+            let row = JSONObject(orderedMembers: ReportTemplate.applicantColumnOrder.map { (ReportTemplate.applicantColumns[$0], rowCells[$0]) })
             appEntries.append((spec.path[...], .object(row)))
         }
         for sub in spec.applicationsSubtotals {
@@ -302,7 +302,9 @@ extension NormalizeState {
             let expected = sum(identity.expectedCells)
             let actual = sum(identity.actualCells)
             let status = (expected == nil || actual == nil) ? "not_assessable" : (expected == actual ? "pass" : "fail")
-            checks.append(.object(["id": .string(identity.id), "status": .string(status), "expected": .num(expected), "actual": .num(actual)]))
+            // Members in canonical order: actual < expected < id < status.
+            checks.append(.object(JSONObject(orderedMembers: [("actual", .num(actual)), ("expected", .num(expected)),
+                                                              ("id", .string(identity.id)), ("status", .string(status))])))
         }
         return (.object(Self.nest(appEntries)), .object(review), checks)
     }
@@ -343,6 +345,12 @@ struct TableIdentity: Sendable {
 }
 
 extension ReportTemplate {
+    /// Indexes into ``applicantColumns`` in canonical key order (UTF-8 bytes), to build row objects
+    /// without sorting.
+    static let applicantColumnOrder: [Int] = applicantColumns.indices.sorted {
+        JSONObject.compare(applicantColumns[$0], applicantColumns[$1]) < 0
+    }
+
     /// The identities of 表三 and 表四 over the cell index space (表三 rows × 7, then 表四's 15), in
     /// the fixed order of the record's checks.
     static func tableIdentities(_ appRows: [ApplicationsRowSpec]) -> [TableIdentity] {
