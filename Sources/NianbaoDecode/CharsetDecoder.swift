@@ -343,13 +343,19 @@ enum GB18030TwoByte {
             }
         }
         var table = [UInt32](repeating: 0, count: 126 * 191)
-        let decoded = String(decoding: CharsetDecoder.iconvDecode(input, from: "GB18030").utf8, as: UTF8.self)
-        let lines = decoded.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= codes.count else { return table }
-        for (k, code) in codes.enumerated() {
-            let scalars = lines[k].unicodeScalars
-            // Exactly one scalar, not a replacement: the code decodes on its own.
-            if scalars.count == 1, let u = scalars.first, u != "\u{FFFD}" { table[code] = u.value }
+        // The output is one line per code; a code that decodes on its own gives exactly one scalar
+        // that is not U+FFFD. Lines are read straight off the UTF-8 bytes.
+        let utf8 = CharsetDecoder.iconvDecode(input, from: "GB18030").utf8
+        var line: [UInt32] = []
+        var k = 0
+        for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
+            if scalar == "\n" {
+                if k < codes.count, line.count == 1, line[0] != 0xFFFD { table[codes[k]] = line[0] }
+                k += 1
+                line.removeAll(keepingCapacity: true)
+            } else {
+                line.append(scalar.value)
+            }
         }
         return table
     }()
