@@ -240,10 +240,13 @@ struct RowAligner {
             var consumed = 1
             var m = cell.key.isEmpty ? nil : match(cell.key, group, seen)
             // Split labels (B9) are short fragments: only those are joined with what follows.
-            if m == nil, cell.key.unicodeScalars.count <= 8 {
+            let firstScalars = cell.key.unicodeScalars.count
+            if m == nil, firstScalars <= 8 {
                 var j = i + 1
-                while j < stream.count, stream[j].token == nil, consumed < 12, joined.unicodeScalars.count < 60 {
+                var joinedScalars = firstScalars
+                while j < stream.count, stream[j].token == nil, consumed < 12, joinedScalars < 60 {
                     joined += stream[j].key
+                    joinedScalars += stream[j].key.unicodeScalars.count
                     consumed += 1
                     if let mm = match(joined, group, seen) { m = mm; break }
                     j += 1
