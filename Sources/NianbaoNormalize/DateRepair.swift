@@ -189,16 +189,20 @@ public enum DateReader {
         }
         guard digitCount >= 4 else { return [] }
         var out: [String] = []
-        var current = String.UnicodeScalarView()
+        // The run being read, as scalars in a reused array; a String is made only for a date.
+        var current: [Unicode.Scalar] = []
+        current.reserveCapacity(32)
         var digits = 0
         var hasSep = false
         func flush() {
             guard !current.isEmpty else { return }
             if digits >= 5 || (hasSep && digits >= 4) {
-                var lo = current.startIndex, hi = current.endIndex
-                while lo < hi, current[lo] == " " { lo = current.index(after: lo) }
-                while hi > lo, current[current.index(before: hi)] == " " { hi = current.index(before: hi) }
-                out.append(String(current[lo..<hi]))
+                var lo = 0, hi = current.count
+                while lo < hi, current[lo] == " " { lo += 1 }
+                while hi > lo, current[hi - 1] == " " { hi -= 1 }
+                var view = String.UnicodeScalarView()
+                view.append(contentsOf: current[lo..<hi])
+                out.append(String(view))
             }
             current.removeAll(keepingCapacity: true); digits = 0; hasSep = false
         }

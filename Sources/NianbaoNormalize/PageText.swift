@@ -78,8 +78,6 @@ enum PageText {
     /// Substrings one of which every section heading contains (a cheap pre-check).
     static let headingTails = ["情况", "概述", "事项", "措施", "问题", "改进"]
     static let headingTailSet = NeedleSet(headingTails)
-    /// `一、` … `七、`: where a numbered section heading can start.
-    static let numberedHeadingMarks = NeedleSet(["一、", "二、", "三、", "四、", "五、", "六、", "七、"])
 
     /// Splits lines that hold numbered headings together with other text (B18: headings inline,
     /// a whole report on one line): every heading becomes a line of its own.
@@ -88,13 +86,14 @@ enum PageText {
         out.reserveCapacity(segments.count)
         for seg in segments {
             // A cut needs a section numeral directly followed by 、 (一、…七、).
-            guard case .line(let line) = seg, line.utf8.count > 36, numberedHeadingMarks.containsAny(line),
-                  headingTailSet.containsAny(line) || line.utf8Contains("情況") || line.utf8Contains("問題") else {
+            guard case .line(let line) = seg, line.utf8.count > 36 else {
                 out.append(seg)
                 continue
             }
-            // Cheap pass first: a cut needs some "X、" whose 40-character tail reads as a heading.
-            guard numberedHeadingStarts(line).contains(where: { startsWithHeading(String(line[$0...].prefix(40))) }) else {
+            // Cheap passes first: a cut needs some "X、" whose 40-character tail reads as a heading.
+            let starts = numberedHeadingStarts(line)
+            guard !starts.isEmpty, headingTailSet.containsAny(line) || line.utf8Contains("情況") || line.utf8Contains("問題"),
+                  starts.contains(where: { startsWithHeading(String(line[$0...].prefix(40))) }) else {
                 out.append(seg)
                 continue
             }
@@ -131,20 +130,26 @@ enum PageText {
 
     /// Indexes of every `一、` … `七、` in `line` (byte-level search).
     static func numberedHeadingStarts(_ line: String) -> [String.Index] {
-        let u = line.utf8
-        var out: [String.Index] = []
-        var i = u.startIndex
-        // 、 is E3 80 81; the numerals 一…七 are three-byte scalars before it.
-        while let comma = u[i...].firstIndex(of: 0xE3) {
-            let next = u.index(after: comma)
-            defer { i = next }
-            guard u.distance(from: u.startIndex, to: comma) >= 3,
-                  u[next...].starts(with: [0x80, 0x81]) else { continue }
-            let start = u.index(comma, offsetBy: -3)
-            if let scalar = line.unicodeScalars[start...].first, numeralScalars.contains(scalar) { out.append(start) }
-        }
-        return out
+        var line = line
+        line.makeContiguousUTF8()
+        // 、 is E3 80 81 (found with memmem); the numerals 一…七 are the three bytes before it.
+        let offsets: [Int] = line.utf8.withContiguousStorageIfAvailable { b -> [Int] in
+            var found: [Int] = []
+            var from = 0
+            while from < b.count, let hit = ideographicComma.withUnsafeBufferPointer({ byteSearch(UnsafeBufferPointer(rebasing: b[from...]), $0) }) {
+                let at = from + hit
+                if at >= 3, numeralBytes.contains(where: { $0[0] == b[at - 3] && $0[1] == b[at - 2] && $0[2] == b[at - 1] }) {
+                    found.append(at - 3)
+                }
+                from = at + 3
+            }
+            return found
+        } ?? []
+        return offsets.map { line.utf8.index(line.utf8.startIndex, offsetBy: $0) }
     }
+
+    private static let ideographicComma: [UInt8] = [0xE3, 0x80, 0x81]
+    private static let numeralBytes: [[UInt8]] = ["一", "二", "三", "四", "五", "六", "七"].map { Array($0.utf8) }
 
     static let numeralScalars: Set<Unicode.Scalar> = ["一", "二", "三", "四", "五", "六", "七"]
 
