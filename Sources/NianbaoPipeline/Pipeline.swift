@@ -154,16 +154,19 @@ public enum Pipeline {
         }
         let size = Int(st.st_size)
         if size > maxInputBytes { throw PipelineError.tooLarge(size) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        while filled < size {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, size - filled) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw PipelineError.unreadable(String(cString: strerror(errno))) }
-            if n == 0 { break }
-            filled += n
+        var failure: Int32 = 0
+        // Read straight into the array's storage (no zero fill first).
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            initialized = 0
+            while initialized < size {
+                let n = read(fd, buffer.baseAddress! + initialized, size - initialized)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failure = errno; break }
+                if n == 0 { break }
+                initialized += n
+            }
         }
-        if filled < size { bytes.removeLast(size - filled) }
+        if failure != 0 { throw PipelineError.unreadable(String(cString: strerror(failure))) }
         return bytes
     }
 
