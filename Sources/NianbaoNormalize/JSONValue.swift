@@ -106,6 +106,7 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral, S
         for (k, v) in other { self[k] = self[k].map { combine($0, v) } ?? v }
     }
 
+    /// Equal when both hold the same keys with equal values (member order is canonical in both).
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
