@@ -74,15 +74,16 @@ let package = Package(
         ),
         // Reference timings for scripts/bench.sh (libxml2 SAX/DOM baselines, in-process normalize).
         .executableTarget(name: "nianbao-bench", dependencies: ["NianbaoPipeline", "NianbaoExtract", "NianbaoDecode", "NianbaoNormalize", "NianbaoEncode", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "NianbaoTestSupport", path: "Tests/NianbaoTestSupport"),
         .testTarget(name: "NianbaoDecodeTests", dependencies: ["NianbaoDecode"]),
         .testTarget(name: "NianbaoEncodeTests", dependencies: ["NianbaoEncode", "NianbaoNormalize"]),
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
-        .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline"]),
-        .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoSQL", "NianbaoPipeline"]),
+        .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline", "NianbaoTestSupport"]),
+        .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoSQL", "NianbaoPipeline", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive"]),
         .testTarget(name: "NianbaoFetchTests", dependencies: ["NianbaoFetch", "NianbaoArchive"]),
-        .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "NianbaoArchive", "nianbao", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "NianbaoArchive", "nianbao", "NianbaoTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

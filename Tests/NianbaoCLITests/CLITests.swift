@@ -1,10 +1,10 @@
 import Foundation
+import NianbaoTestSupport
 import Testing
 import NianbaoPipeline
 import Crypto
 import NianbaoArchive
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The built `nianbao` executable next to the test bundle.
 func nianbaoBinary() -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import NianbaoTestSupport
 import Testing
 import NianbaoArchive
 

@@ -1,9 +1,9 @@
 import Foundation
+import NianbaoTestSupport
 import Testing
 import NianbaoPipeline
 
 /// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 struct SnapshotCase: CustomStringConvertible, Sendable {
     let name: String
@@ -81,16 +81,9 @@ func firstDifference(_ a: Any?, _ b: Any?, path: String = "") -> String? {
     }
 
     @Test func everyGoldenRecordValidatesAgainstTheJSONSchema() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", packageRoot.appendingPathComponent("scripts/validate_records.py").path, packageRoot.appendingPathComponent("Snapshots").path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "schema validation failed (needs python3 with jsonschema: pip install jsonschema):\n\(out)")
+        let (status, out) = try runPython([packageRoot.appendingPathComponent("scripts/validate_records.py").path,
+                                           packageRoot.appendingPathComponent("Snapshots").path])
+        #expect(status == 0, "schema validation failed (needs python3 with jsonschema: pip install jsonschema):\n\(out)")
         #expect(out.contains(" 0 invalid records"))
     }
 }

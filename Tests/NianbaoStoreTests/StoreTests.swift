@@ -1,11 +1,11 @@
 import Foundation
+import NianbaoTestSupport
 import Testing
 import NianbaoEncode
 import NianbaoNormalize
 @testable import NianbaoStore
 import NianbaoSQL
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The golden records of Snapshots/, as a loader sees them.
 func goldenRecords() throws -> [LoadableRecord] {
@@ -151,16 +151,8 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         assert list(df.columns[:3]) == ["report_id", "version", "url"]
         print("ok", df.shape)
         """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, path, String(Set(records.map(\.id)).count)]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "python csv/pandas check failed (needs pandas: pip install pandas):\n\(out)")
+        let (status, out) = try runPython(["-c", script, path, String(Set(records.map(\.id)).count)])
+        #expect(status == 0, "python csv/pandas check failed (needs pandas: pip install pandas):\n\(out)")
     }
 }
 
