@@ -276,12 +276,6 @@ public enum CharsetDecoder {
         if control * 20 > sample.count { throw DecodeError.binary("too many control bytes (binary data)") }
     }
 
-    /// Decodes GB18030 (lossy), counting replaced sequences.
-    public static func decodeGB18030(_ bytes: [UInt8]) -> (text: String, replacements: Int) {
-        let r = gb18030(bytes)
-        return (String(decoding: r.utf8, as: UTF8.self), r.replacements)
-    }
-
     /// GB18030 to UTF-8: pages of ASCII and two-byte codes (nearly all) through a table, anything
     /// else (four-byte codes, invalid bytes) through iconv, so the result is iconv's either way.
     static func gb18030(_ bytes: [UInt8]) -> (utf8: [UInt8], replacements: Int) {

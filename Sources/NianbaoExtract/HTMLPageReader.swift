@@ -394,26 +394,14 @@ struct PageBuilder {
         return PageModel(format: .html, htmlTitle: title.isEmpty ? nil : title, metaTags: meta, segments: body.segments, links: links)
     }
 
-    /// Parses a span attribute leniently (`2;`, ` 3 `, `2px`), clamped to 1...cap.
-    static func span(_ v: String, cap: Int) -> Int {
-        var v = v
-        return v.withUTF8 { b in b.withMemoryRebound(to: xmlChar.self) { span($0.baseAddress, count: $0.count, cap: cap) } }
-    }
-
-    /// ``span(_:cap:)`` on the attribute value as libxml2 gives it (NUL-terminated), without a String.
+    /// Parses a span attribute leniently (`2;`, ` 3 `, `2px`) as libxml2 gives it (NUL-terminated),
+    /// clamped to 1...cap.
     static func span(_ v: UnsafePointer<xmlChar>?, cap: Int) -> Int {
         guard let v else { return 1 }
-        var length = 0
-        while v[length] != 0 { length += 1 }
-        return span(v, count: length, cap: cap)
-    }
-
-    private static func span(_ v: UnsafePointer<xmlChar>?, count: Int, cap: Int) -> Int {
-        guard let v else { return 1 }
         var i = 0
-        while i < count, v[i] == 0x20 { i += 1 }
+        while v[i] == 0x20 { i += 1 }
         var n = 0, digits = 0
-        while i < count, digits < 6, v[i] >= 0x30, v[i] <= 0x39 { n = n * 10 + Int(v[i] - 0x30); digits += 1; i += 1 }
+        while digits < 6, v[i] >= 0x30, v[i] <= 0x39 { n = n * 10 + Int(v[i] - 0x30); digits += 1; i += 1 }
         return n > 0 ? min(n, cap) : 1
     }
 

@@ -107,11 +107,16 @@ public enum TextWhitespace {
 
     /// ``collapse(_:)`` on UTF-8 bytes (valid UTF-8: the bytes libxml2 gives).
     public static func collapse(utf8 bytes: [UInt8]) -> String {
+        String(decoding: bytes.withUnsafeBufferPointer(collapsed), as: UTF8.self)
+    }
+
+    /// The bytes of `buf` with spacing collapsed and trimmed (``appendCollapsing(_:to:pendingSpace:)``).
+    private static func collapsed(_ buf: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var line: [UInt8] = []
-        line.reserveCapacity(bytes.count)
+        line.reserveCapacity(buf.count)
         var pendingSpace = false
-        bytes.withUnsafeBufferPointer { appendCollapsing($0, to: &line, pendingSpace: &pendingSpace) }
-        return String(decoding: line, as: UTF8.self)
+        appendCollapsing(buf, to: &line, pendingSpace: &pendingSpace)
+        return line
     }
 
     /// Appends `buf` to `line` with every run of spacing (``isSpace(_:)``, matched on its UTF-8
@@ -162,10 +167,7 @@ public enum TextWhitespace {
         var s = s
         s.makeContiguousUTF8()
         return s.utf8.withContiguousStorageIfAvailable { buf -> String in
-            var line: [UInt8] = []
-            line.reserveCapacity(buf.count)
-            var pendingSpace = false
-            appendCollapsing(buf, to: &line, pendingSpace: &pendingSpace)
+            let line = collapsed(buf)
             return line.count == buf.count && line.elementsEqual(buf) ? s : String(decoding: line, as: UTF8.self)
         } ?? s
     }

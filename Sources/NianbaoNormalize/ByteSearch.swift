@@ -46,13 +46,6 @@ extension String {
         let n = suffix.utf8.count
         return utf8.count >= n && utf8.suffix(n).elementsEqual(suffix.utf8)
     }
-
-    /// The text after the first occurrence of `needle`, or nil.
-    func utf8Suffix(after needle: String) -> Substring? {
-        guard let off = utf8Offset(of: needle) else { return nil }
-        let i = utf8.index(utf8.startIndex, offsetBy: off + needle.utf8.count)
-        return self[i...]
-    }
 }
 
 /// Accumulates folded text of many lines as bytes for marker search.
@@ -62,14 +55,6 @@ struct ByteText {
     mutating func append(_ s: String) {
         bytes.append(contentsOf: s.utf8)
         bytes.append(1)
-    }
-
-    func contains(_ needle: String) -> Bool {
-        let n = Array(needle.utf8)
-        guard !n.isEmpty, n.count <= bytes.count else { return false }
-        return bytes.withUnsafeBufferPointer { h in
-            n.withUnsafeBufferPointer { nb in byteSearch(h, nb) != nil }
-        }
     }
 }
 
@@ -165,13 +150,6 @@ struct NeedleSet: Sendable {
             return remaining == 0
         }
         return found
-    }
-
-    /// ``present(in:)`` on a String.
-    func present(in s: String) -> [Bool] {
-        var s = s
-        s.makeContiguousUTF8()
-        return s.utf8.withContiguousStorageIfAvailable { present(in: $0) } ?? [Bool](repeating: false, count: needles.count)
     }
 
     /// True when at least one needle occurs in `s`.

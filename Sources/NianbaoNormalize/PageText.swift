@@ -151,8 +151,6 @@ enum PageText {
     private static let ideographicComma: [UInt8] = [0xE3, 0x80, 0x81]
     private static let numeralBytes: [[UInt8]] = ["一", "二", "三", "四", "五", "六", "七"].map { Array($0.utf8) }
 
-    static let numeralScalars: Set<Unicode.Scalar> = ["一", "二", "三", "四", "五", "六", "七"]
-
     /// "二、主动公开政府信息情况第二十条…" → the heading line and the rest.
     static func splitHeadingFromBody(_ text: String) -> [Segment] {
         let chars = Array(text)
