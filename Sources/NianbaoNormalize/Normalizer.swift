@@ -159,7 +159,7 @@ struct NormalizeState {
             guard let l = line(i), l.utf8Contains("报") || l.utf8Contains("報") else { continue }
             let folded = LabelText.fold(l)
             if PageText.metadataLabelSet.isPrefix(of: folded) { continue }
-            if PageText.isTitle(l), PageText.titleYear(l) != nil {
+            if PageText.isTitle(l, key: lineKeys[i]), PageText.titleYear(l) != nil {
                 titleIndex = i
                 break
             }
@@ -213,7 +213,7 @@ struct NormalizeState {
         if headings.count < 2 && mNational < 2 {
             var titles = Set<String>()
             for i in 0..<segments.count {
-                if let l = line(i), let k = lineKeys[i], PageText.isTitle(l), PageText.titleYear(l) != nil { titles.insert(k) }
+                if let l = line(i), let k = lineKeys[i], PageText.isTitle(l, key: k), PageText.titleYear(l) != nil { titles.insert(k) }
             }
             if titles.count >= 3 { throw NormalizeError.notAReport("\(titles.count) different report titles and no report body (a listing page)") }
         }

@@ -176,12 +176,13 @@ enum PageText {
         return [.line(text)]
     }
 
-    /// True for a line that reads as a report title.
-    static func isTitle(_ line: String) -> Bool {
+    /// True for a line that reads as a report title. `key` is the line's ``LabelText/matchKey(_:)``
+    /// when the caller already has it.
+    static func isTitle(_ line: String, key knownKey: String? = nil) -> Bool {
         // Folding only maps 報 → 报 and 開 → 开 among these, so the raw line must already hold them.
         guard line.utf8.count >= 10, line.utf8Contains("报") || line.utf8Contains("報"),
               line.utf8Contains("开") || line.utf8Contains("開") else { return false }
-        let key = LabelText.matchKey(line)
+        let key = knownKey ?? LabelText.matchKey(line)
         guard key.utf8Contains("信息公开") || key.utf8Contains("政务公开") else { return false }
         guard key.utf8HasSuffix("报告") || key.utf8HasSuffix("年报") || key.utf8HasSuffix("报告)") else { return false }
         if key.utf8Contains("。") || key.utf8Contains(",") { return false }
