@@ -204,9 +204,17 @@ struct CellBuilder {
 /// A finished cell before span expansion.
 struct RawCell {
     var text: String
-    var segments: [Segment]
+    /// The cell's segments when they are more than its text as one line (several lines, or a nested
+    /// table read as flow); nil for the common cell of one line or none, which `text` says fully.
+    var multiSegment: [Segment]?
     var colspan: Int
     var rowspan: Int
+
+    /// The cell's content as segments, for a layout table read as flow.
+    var segments: [Segment] {
+        if let multiSegment { return multiSegment }
+        return text.isEmpty ? [] : [.line(text)]
+    }
 }
 
 /// A `<table>` under construction.
@@ -216,21 +224,46 @@ struct TableBuilder {
     var currentCell: CellBuilder?
     var hasNestedTable = false
     var cellCount = 0
+    /// The line buffer of the last closed cell, handed to the next cell opened (one buffer per table
+    /// instead of one per cell).
+    var spareLine: [UInt8] = []
+
+    /// Opens a cell (the previous one must be closed).
+    mutating func openCell(colspan: Int, rowspan: Int) {
+        var cell = CellBuilder(colspan: colspan, rowspan: rowspan)
+        swap(&cell.flow.line, &spareLine)
+        currentCell = cell
+    }
+
+    /// Opens a row (the previous one must be closed), with room for as many cells as the last row had.
+    mutating func openRow() {
+        var row: [RawCell] = []
+        row.reserveCapacity(rows.last?.count ?? 4)
+        currentRow = row
+    }
 
     mutating func closeCell() {
         guard var c = currentCell else { return }
         currentCell = nil  // c is then the only owner of its buffers: no copy on breakLine
-        c.flow.breakLine()
-        let segments = c.flow.segments
-        let text: String
-        switch segments.count {
-        case 0: text = ""
-        case 1: if case .line(let l) = segments[0] { text = l } else { text = "" }
-        default: text = segments.compactMap { if case .line(let l) = $0 { return l } else { return nil } }.joined(separator: "\n")
+        let text: String, multiSegment: [Segment]?
+        if c.flow.segments.isEmpty {
+            // One line or none, the common cell: its text is all there is (no segments array).
+            text = c.flow.line.isEmpty ? "" : String(decoding: c.flow.line, as: UTF8.self)
+            multiSegment = nil
+            c.flow.line.removeAll(keepingCapacity: true)
+        } else {
+            c.flow.breakLine()
+            let segments = c.flow.segments
+            if segments.count == 1, case .line(let l) = segments[0] {
+                (text, multiSegment) = (l, nil)
+            } else {
+                text = segments.compactMap { if case .line(let l) = $0 { return l } else { return nil } }.joined(separator: "\n")
+                multiSegment = segments
+            }
         }
-        let raw = RawCell(text: text, segments: segments, colspan: c.colspan, rowspan: c.rowspan)
-        if currentRow == nil { currentRow = [] }
-        currentRow!.append(raw)
+        swap(&c.flow.line, &spareLine)
+        if currentRow == nil { openRow() }
+        currentRow!.append(RawCell(text: text, multiSegment: multiSegment, colspan: c.colspan, rowspan: c.rowspan))
         cellCount += 1
     }
 
@@ -304,7 +337,7 @@ struct PageBuilder {
         case .row:
             guard ignoredTableDepth == 0, !tables.isEmpty else { breakCurrentLine(); return }
             tables[tables.count - 1].closeRow()
-            tables[tables.count - 1].currentRow = []
+            tables[tables.count - 1].openRow()
         case .cell:
             guard ignoredTableDepth == 0, !tables.isEmpty else { breakCurrentLine(); return }
             tables[tables.count - 1].closeCell()
@@ -313,7 +346,7 @@ struct PageBuilder {
                 if asciiNameEquals(k, "colspan") { colspan = Self.span(v, cap: limits.maxColspan) }
                 if asciiNameEquals(k, "rowspan") { rowspan = Self.span(v, cap: limits.maxRowspan) }
             }
-            tables[tables.count - 1].currentCell = CellBuilder(colspan: colspan, rowspan: rowspan)
+            tables[tables.count - 1].openCell(colspan: colspan, rowspan: rowspan)
         case .block:
             breakCurrentLine()
         case .skipped, .other:
@@ -335,18 +368,8 @@ struct PageBuilder {
             inTitle = false
         case .table:
             if ignoredTableDepth > 0 { ignoredTableDepth -= 1; breakCurrentLine(); return }
-            guard var t = tables.popLast() else { return }
-            t.closeRow()
-            let segments: [Segment]
-            if !t.hasNestedTable, let grid = Self.expand(t.rows, limits: limits) {
-                segments = [.table(grid)]
-            } else {
-                // Layout table (or an absurd grid): flow its cells' content in reading order.
-                var flowed: [Segment] = []
-                for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
-                segments = flowed
-            }
-            withCurrentFlow { $0.appendSegments(segments) }
+            guard let t = tables.popLast() else { return }
+            closeTable(t)
         case .row:
             guard ignoredTableDepth == 0, !tables.isEmpty else { breakCurrentLine(); return }
             tables[tables.count - 1].closeRow()
@@ -375,20 +398,26 @@ struct PageBuilder {
         withCurrentFlow { $0.append(buf) }
     }
 
+    /// Ends a table taken off the stack: a data table becomes one grid segment of the flow around
+    /// it; a layout table (one holding another) or an absurd grid gives its cells' content as flow,
+    /// in reading order.
+    mutating func closeTable(_ table: TableBuilder) {
+        var t = table
+        t.closeRow()
+        let segments: [Segment]
+        if !t.hasNestedTable, let grid = Self.expand(t.rows, limits: limits) {
+            segments = [.table(grid)]
+        } else {
+            var flowed: [Segment] = []
+            for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
+            segments = flowed
+        }
+        withCurrentFlow { $0.appendSegments(segments) }
+    }
+
     mutating func finish() -> PageModel {
         // Close anything the page left open.
-        while var t = tables.popLast() {
-            t.closeRow()
-            let segments: [Segment]
-            if !t.hasNestedTable, let grid = Self.expand(t.rows, limits: limits) {
-                segments = [.table(grid)]
-            } else {
-                var flowed: [Segment] = []
-                for row in t.rows { for cell in row { flowed.append(contentsOf: cell.segments) } }
-                segments = flowed
-            }
-            withCurrentFlow { $0.appendSegments(segments) }
-        }
+        while let t = tables.popLast() { closeTable(t) }
         body.breakLine()
         let title = TextWhitespace.collapse(titleText)
         return PageModel(format: .html, htmlTitle: title.isEmpty ? nil : title, metaTags: meta, segments: body.segments, links: links)
@@ -413,6 +442,12 @@ struct PageBuilder {
         let uncovered = GridCell(text: "", isSpanCopy: true)
         var grid = [[GridCell]](repeating: [], count: nonEmptyRows.count)
         var covered = [[Bool]](repeating: [], count: nonEmptyRows.count)
+        // Room for the widest row's own cells up front (spans from rows above can still widen a row).
+        let likelyWidth = min(nonEmptyRows.map { $0.reduce(0) { $0 + $1.colspan } }.max() ?? 0, limits.maxGridCells)
+        for r in grid.indices {
+            grid[r].reserveCapacity(likelyWidth)
+            covered[r].reserveCapacity(likelyWidth)
+        }
         var cellBudget = limits.maxGridCells
         for (r, row) in nonEmptyRows.enumerated() {
             var col = 0
