@@ -84,7 +84,7 @@ public enum Pipeline {
     public static let maxInputBytes = 64 << 20
 
     /// The HTML reader's settings for normalizing: links are not collected (records do not hold them).
-    static let readerLimits: HTMLReaderLimits = {
+    public static let readerLimits: HTMLReaderLimits = {
         var limits = HTMLReaderLimits()
         limits.collectLinks = false
         return limits

@@ -49,7 +49,7 @@ if mode == "stages" {
     let extractor = ExtractorInfo(name: "nianbao", version: "bench", libxml2: HTMLPageReader.libxml2Version)
     let sax = time("sax") { for (i, p) in pages.enumerated() { LibXML2Baselines.saxEmptyHandlers(p.1, encoding: declared[i]) } }
     let decode = time("decode") { texts = pages.map { (try? CharsetDecoder.decode($0.1).utf8) ?? [] } }
-    let extract = time("extract") { models = texts.map { HTMLPageReader.read(utf8: $0) } }
+    let extract = time("extract") { models = texts.map { HTMLPageReader.read(utf8: $0, limits: Pipeline.readerLimits) } }
     let normalize = time("normalize") { records = models.compactMap { try? Normalizer.normalize($0, source: source, id: "bench", extractor: extractor) } }
     let encode = time("encode") { for r in records { _ = CanonicalJSON.encode(r) } }
     let digest = time("digest") { for p in pages { _ = SHA256.hash(data: p.1) } }
@@ -71,7 +71,7 @@ for _ in 0..<rounds {
         case "sax": LibXML2Baselines.saxEmptyHandlers(page.1, encoding: declared[i])
         case "dom": LibXML2Baselines.domParseAndFree(page.1, encoding: declared[i])
         case "extract":
-            if let text = try? CharsetDecoder.decode(page.1).utf8 { _ = HTMLPageReader.read(utf8: text) } else { failures += 1 }
+            if let text = try? CharsetDecoder.decode(page.1).utf8 { _ = HTMLPageReader.read(utf8: text, limits: Pipeline.readerLimits) } else { failures += 1 }
         default:
             do { _ = try Pipeline.normalize(bytes: page.1, name: page.0) } catch { failures += 1 }
         }
