@@ -23,72 +23,86 @@ public enum LabelText {
     private static func foldedUTF8(_ b: UnsafeBufferPointer<UInt8>, dropSpace: Bool) -> String? {
         let n = b.count
         if n == 0 { return nil }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out -> String? in
-            var o = 0
-            var changed = false
-            var hasParen = false
-            var i = 0
-            while i < n {
-                let lead = b[i]
-                if lead < 0x80 {
-                    // ASCII: only spacing (when dropped) and "(" matter.
-                    if dropSpace && (lead == 0x20 || lead == 0x09 || lead == 0x0A || lead == 0x0D) { changed = true; i += 1; continue }
-                    if lead == 0x28 { hasParen = true }
-                    out[o] = lead; o += 1; i += 1
-                    continue
+        // The tables are read through local buffers: a `static let` read inside the loop calls its
+        // lazy initializer's guard (swift_once) for every character.
+        let bitsArray = traditionalBits, tableArray = simplifiedTable
+        return bitsArray.withUnsafeBufferPointer { traditionalBits in
+            tableArray.withUnsafeBufferPointer { simplifiedTable in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out in
+                    foldedUTF8(b, dropSpace: dropSpace, into: out, traditionalBits: traditionalBits, simplifiedTable: simplifiedTable)
                 }
-                if lead >= 0xE4 && lead <= 0xE9 && i + 2 < n {
-                    // U+4000…U+9FFF (CJK ideographs): only a traditional form changes, by table.
-                    let value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
-                    let index = Int(value) - 0x4E00
-                    if index >= 0, traditionalBits[index >> 6] & (1 << UInt64(index & 63)) != 0 {
-                        let f = simplifiedTable[index]
-                        out[o] = UInt8(0xE0 | (f >> 12)); out[o + 1] = UInt8(0x80 | ((f >> 6) & 0x3F)); out[o + 2] = UInt8(0x80 | (f & 0x3F))
-                        changed = true
-                    } else {
-                        out[o] = lead; out[o + 1] = b[i + 1]; out[o + 2] = b[i + 2]
-                    }
-                    o += 3
-                    i += 3
-                    continue
-                }
-                let length: Int
-                let value: UInt32
-                if lead < 0xE0 {
-                    length = 2; value = UInt32(lead & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F)
-                } else if lead < 0xF0 {
-                    length = 3; value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
-                } else {
-                    length = 4
-                    value = UInt32(lead & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F)
-                }
-                let f = foldScalar(Unicode.Scalar(value)!).value
-                if dropSpace {
-                    switch f {
-                    case 0x20, 0xA0, 0x200B, 0xFEFF: changed = true; i += length; continue
-                    default: break
-                    }
-                }
-                if f == value {
-                    for k in 0..<length { out[o + k] = b[i + k] }
-                    o += length
-                } else {
-                    changed = true
-                    if f < 0x80 {
-                        if f == 0x28 { hasParen = true }
-                        out[o] = UInt8(f); o += 1
-                    } else if f < 0x800 {
-                        out[o] = UInt8(0xC0 | (f >> 6)); out[o + 1] = UInt8(0x80 | (f & 0x3F)); o += 2
-                    } else {
-                        out[o] = UInt8(0xE0 | (f >> 12)); out[o + 1] = UInt8(0x80 | ((f >> 6) & 0x3F)); out[o + 2] = UInt8(0x80 | (f & 0x3F)); o += 3
-                    }
-                }
-                i += length
             }
-            if !changed && !hasParen { return nil }
-            let r = String(decoding: UnsafeBufferPointer(rebasing: out[0..<o]), as: UTF8.self)
-            return hasParen ? stripPinyinGlosses(r) : r
         }
+    }
+
+    /// ``foldedUTF8(_:dropSpace:)`` with its scratch buffer and tables given.
+    private static func foldedUTF8(_ b: UnsafeBufferPointer<UInt8>, dropSpace: Bool, into out: UnsafeMutableBufferPointer<UInt8>,
+                                   traditionalBits: UnsafeBufferPointer<UInt64>, simplifiedTable: UnsafeBufferPointer<UInt32>) -> String? {
+        let n = b.count
+        var o = 0
+        var changed = false
+        var hasParen = false
+        var i = 0
+        while i < n {
+            let lead = b[i]
+            if lead < 0x80 {
+                // ASCII: only spacing (when dropped) and "(" matter.
+                if dropSpace && (lead == 0x20 || lead == 0x09 || lead == 0x0A || lead == 0x0D) { changed = true; i += 1; continue }
+                if lead == 0x28 { hasParen = true }
+                out[o] = lead; o += 1; i += 1
+                continue
+            }
+            if lead >= 0xE4 && lead <= 0xE9 && i + 2 < n {
+                // U+4000…U+9FFF (CJK ideographs): only a traditional form changes, by table.
+                let value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
+                let index = Int(value) - 0x4E00
+                if index >= 0, traditionalBits[index >> 6] & (1 << UInt64(index & 63)) != 0 {
+                    let f = simplifiedTable[index]
+                    out[o] = UInt8(0xE0 | (f >> 12)); out[o + 1] = UInt8(0x80 | ((f >> 6) & 0x3F)); out[o + 2] = UInt8(0x80 | (f & 0x3F))
+                    changed = true
+                } else {
+                    out[o] = lead; out[o + 1] = b[i + 1]; out[o + 2] = b[i + 2]
+                }
+                o += 3
+                i += 3
+                continue
+            }
+            let length: Int
+            let value: UInt32
+            if lead < 0xE0 {
+                length = 2; value = UInt32(lead & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F)
+            } else if lead < 0xF0 {
+                length = 3; value = UInt32(lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F)
+            } else {
+                length = 4
+                value = UInt32(lead & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F)
+            }
+            let f = foldScalar(Unicode.Scalar(value)!).value
+            if dropSpace {
+                switch f {
+                case 0x20, 0xA0, 0x200B, 0xFEFF: changed = true; i += length; continue
+                default: break
+                }
+            }
+            if f == value {
+                for k in 0..<length { out[o + k] = b[i + k] }
+                o += length
+            } else {
+                changed = true
+                if f < 0x80 {
+                    if f == 0x28 { hasParen = true }
+                    out[o] = UInt8(f); o += 1
+                } else if f < 0x800 {
+                    out[o] = UInt8(0xC0 | (f >> 6)); out[o + 1] = UInt8(0x80 | (f & 0x3F)); o += 2
+                } else {
+                    out[o] = UInt8(0xE0 | (f >> 12)); out[o + 1] = UInt8(0x80 | ((f >> 6) & 0x3F)); out[o + 2] = UInt8(0x80 | (f & 0x3F)); o += 3
+                }
+            }
+            i += length
+        }
+        if !changed && !hasParen { return nil }
+        let r = String(decoding: UnsafeBufferPointer(rebasing: out[0..<o]), as: UTF8.self)
+        return hasParen ? stripPinyinGlosses(r) : r
     }
 
     @inline(__always)
