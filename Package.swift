@@ -29,10 +29,11 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Stage: bytes -> Unicode text (BOM, HTTP header, <meta>, detection; lossy GB18030 via iconv).
         .target(name: "NianbaoDecode"),
-        // Stage: text -> page model (lines and table grids), from HTML (libxml2 SAX) or flattened text.
-        .target(name: "NianbaoExtract", dependencies: ["CLibXML2"]),
-        // Stage: page model -> Report (templates as data, labels, cells, dates, solver, checks). Pure.
+        // C shim: glibc's memmem (byte search in the reader's attribute filter and the normalizer).
         .systemLibrary(name: "CStringSearch"),
+        // Stage: text -> page model (lines and table grids), from HTML (libxml2 SAX) or flattened text.
+        .target(name: "NianbaoExtract", dependencies: ["CLibXML2", "CStringSearch"]),
+        // Stage: page model -> Report (templates as data, labels, cells, dates, solver, checks). Pure.
         .target(name: "NianbaoNormalize", dependencies: ["NianbaoExtract", "CStringSearch"]),
         // Stage: Report -> canonical JSON bytes.
         .target(name: "NianbaoEncode", dependencies: ["NianbaoNormalize"]),

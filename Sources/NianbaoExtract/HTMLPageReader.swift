@@ -13,6 +13,9 @@ public struct HTMLReaderLimits: Sendable {
     /// Whether `<a href>` links are collected (``PageModel/links``: harvest discovery needs them,
     /// normalizing does not).
     public var collectLinks = true
+    /// Whether start-tag attributes the page model never reads are cut out before libxml2 parses the
+    /// page (``StartTagFilter``): the same model, less for libxml2 to read. Off only to check that.
+    public var dropUnreadAttributes = true
 
     /// The defaults.
     public init() {}
@@ -40,7 +43,7 @@ public enum HTMLPageReader {
     /// page model, without copying it into a String first.
     public static func read(utf8: [UInt8], limits: HTMLReaderLimits = HTMLReaderLimits()) -> PageModel {
         nianbao_libxml2_silence()
-        var bytes = neutralizeCharsetDeclarations(utf8)
+        var bytes = neutralizeCharsetDeclarations(limits.dropUnreadAttributes ? StartTagFilter.filter(utf8) : utf8)
         if bytes.isEmpty { bytes = [0x20] }
         // The builder is a value reached through one pointer: the callbacks pay no reference
         // counting and no dynamic exclusivity checks.

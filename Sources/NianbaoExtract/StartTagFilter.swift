@@ -1,0 +1,211 @@
+import CStringSearch
+
+/// Drops, before libxml2 parses a page, the start-tag attributes the page model never reads.
+///
+/// Word-pasted report pages are mostly presentational attributes (`style="font-family:宋体;
+/// mso-…"`, `class`, `lang`, `width`…): on the real 平潭 page they are 68 % of the bytes, and libxml2
+/// reads every attribute value a character at a time into a freshly grown buffer. The reader only
+/// uses `colspan`/`rowspan` (cells), `href`/`title` (links) and `<meta>` attributes, so everything
+/// else is cut out of the start tags here, with the same tokenizing rules libxml2 2.9's HTML parser
+/// applies (quoted values may hold `>`; `<script>`/`<style>` content is raw text up to its end tag;
+/// comments end at the first `-->`; doctypes at the first `>` outside their quoted literals). Text,
+/// element names, kept attributes and everything outside start tags are copied byte for byte, so
+/// libxml2 reports the same elements and the same text.
+///
+/// The filter is conservative: at the first construct whose reading could depend on the libxml2
+/// version or on error recovery (a `<` not followed by a tag name, `</` not followed by a letter,
+/// an unterminated comment, quote or tag, a bogus attribute name, a NUL byte, an over-long name,
+/// tags inside `<title>` and the other elements newer libxml2 versions read as raw text) it stops
+/// and copies the rest of the page unchanged.
+enum StartTagFilter {
+    /// Attribute names kept on every element other than `<meta>` (whose attributes are all kept).
+    static let keptAttributes: [[UInt8]] = ["colspan", "rowspan", "href", "title"].map { Array($0.utf8) }
+    /// Elements whose content libxml2 2.9 reads as raw text up to the matching end tag.
+    static let rawTextElements: [[UInt8]] = ["script", "style"].map { Array($0.utf8) }
+    /// Elements later libxml2 versions (HTML5 tokenizer) read as raw or escapable raw text: their
+    /// content is copied unchanged, and when it holds a `<` the filter stops there.
+    static let versionDependentRawElements: [[UInt8]] = ["title", "textarea", "xmp", "iframe", "noembed", "noframes", "noscript"]
+        .map { Array($0.utf8) }
+    static let metaName = Array("meta".utf8)
+    static let plaintextName = Array("plaintext".utf8)
+
+    /// `html` (valid UTF-8) with unread start-tag attributes removed; `html` itself when none were.
+    static func filter(_ html: [UInt8]) -> [UInt8] {
+        html.withUnsafeBufferPointer { src -> [UInt8] in
+            guard let base = src.baseAddress, src.count > 0, memchr(base, 0, src.count) == nil else { return html }
+            var dropped: [Range<Int>] = []
+            scan(src, dropping: &dropped)
+            if dropped.isEmpty { return html }
+            let removed = dropped.reduce(0) { $0 + $1.count }
+            return [UInt8](unsafeUninitializedCapacity: src.count - removed) { out, written in
+                var from = 0, o = 0
+                for r in dropped + [src.count..<src.count] {
+                    let n = r.lowerBound - from
+                    if n > 0 { (out.baseAddress! + o).update(from: base + from, count: n) }
+                    o += n
+                    from = r.upperBound
+                }
+                written = o
+            }
+        }
+    }
+
+    /// Walks the page as libxml2 tokenizes it and collects the byte ranges of unread attributes
+    /// (each one from its name to the end of its value; the blanks before it stay).
+    static func scan(_ src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>]) {
+        let n = src.count
+        let base = src.baseAddress!
+        /// Offset of the first `byte` at or after `from`, or nil.
+        func find(_ byte: UInt8, from: Int) -> Int? {
+            guard from < n, let p = memchr(base + from, Int32(byte), n - from) else { return nil }
+            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        }
+        /// Offset of the first `needle` at or after `from`, or nil.
+        func find(_ needle: StaticString, from: Int) -> Int? {
+            guard from < n, let p = nianbao_memmem(base + from, n - from, needle.utf8Start, needle.utf8CodeUnitCount) else { return nil }
+            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        }
+        func skipBlanks(_ j: inout Int) { while j < n, isBlank(src[j]) { j += 1 } }
+        /// End (exclusive) of an HTML name starting at `j` (libxml2's htmlParseHTMLName), or nil when
+        /// it is too long for libxml2 to read whole.
+        func nameEnd(_ j: Int) -> Int? {
+            var k = j
+            while k < n, isNameByte(src[k]) { k += 1 }
+            return k - j < 90 ? k : nil
+        }
+
+        /// Reads the start tag at `lt` (`<` then a letter) as htmlParseStartTag does, recording unread
+        /// attributes; nil when the tag has anything the filter does not read the way libxml2 does.
+        func startTag(at lt: Int, src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>])
+            -> (nameEnd: Int, end: Int, selfClosing: Bool)? {
+            guard let tagNameEnd = nameEnd(lt + 1) else { return nil }
+            let isMeta = equalsLowercased(src, (lt + 1)..<tagNameEnd, metaName)
+            var j = tagNameEnd
+            skipBlanks(&j)
+            while true {
+                guard j < n else { return nil }
+                let b = src[j]
+                if b == UInt8(ascii: ">") { return (tagNameEnd, j + 1, false) }
+                if b == UInt8(ascii: "/"), j + 1 < n, src[j + 1] == UInt8(ascii: ">") { return (tagNameEnd, j + 2, true) }
+                guard isNameStart(b), let attributeNameEnd = nameEnd(j) else { return nil }
+                let attributeStart = j
+                j = attributeNameEnd
+                skipBlanks(&j)
+                if j < n, src[j] == UInt8(ascii: "=") {
+                    j += 1
+                    skipBlanks(&j)
+                    guard j < n else { return nil }
+                    let q = src[j]
+                    if q == UInt8(ascii: "\"") || q == UInt8(ascii: "'") {
+                        guard let close = find(q, from: j + 1) else { return nil }
+                        j = close + 1
+                    } else {
+                        while j < n, !isBlank(src[j]), src[j] != UInt8(ascii: ">") { j += 1 }
+                        guard j < n else { return nil }
+                    }
+                }
+                let attributeEnd = j
+                if !isMeta, !keptAttributes.contains(where: { equalsLowercased(src, attributeStart..<attributeNameEnd, $0) }) {
+                    dropped.append(attributeStart..<attributeEnd)
+                }
+                skipBlanks(&j)
+            }
+        }
+
+        var i = 0
+        while let lt = find(UInt8(ascii: "<"), from: i) {
+            guard lt + 1 < n else { return }
+            let next = src[lt + 1]
+            if next == UInt8(ascii: "/") {
+                // End tag: libxml2 skips to the first `>`, quotes or not.
+                guard lt + 2 < n, isASCIILetter(src[lt + 2]), let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
+                i = gt + 1
+            } else if next == UInt8(ascii: "!") {
+                if lt + 3 < n, src[lt + 2] == UInt8(ascii: "-"), src[lt + 3] == UInt8(ascii: "-") {
+                    // Comment: ends at the first `-->` from its fifth byte on. Forms later versions
+                    // end elsewhere (`<!-->`, `<!--->`, `--!>`) stop the filter.
+                    guard lt + 5 < n, src[lt + 4] != UInt8(ascii: ">"),
+                          !(src[lt + 4] == UInt8(ascii: "-") && src[lt + 5] == UInt8(ascii: ">")),
+                          let end = find("-->", from: lt + 4) else { return }
+                    if let bang = find("--!>", from: lt + 4), bang < end { return }
+                    i = end + 3
+                } else {
+                    // Doctype or bogus comment (`<![if !supportLists]>`): ends at the first `>`, which
+                    // must not sit inside a quoted literal; a `<` before it stops the filter.
+                    guard let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
+                    var quote: UInt8 = 0
+                    for k in (lt + 2)..<gt {
+                        let b = src[k]
+                        if b == UInt8(ascii: "<") { return }
+                        if quote != 0 { if b == quote { quote = 0 } } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { quote = b }
+                    }
+                    if quote != 0 { return }
+                    i = gt + 1
+                }
+            } else if next == UInt8(ascii: "?") {
+                // Processing instruction: to the first `>`.
+                guard lt + 2 < n, isASCIILetter(src[lt + 2]), let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
+                if let other = find(UInt8(ascii: "<"), from: lt + 2), other < gt { return }
+                i = gt + 1
+            } else if isASCIILetter(next) {
+                guard let tagEnd = startTag(at: lt, src: src, dropping: &dropped) else { return }
+                i = tagEnd.end
+                if !tagEnd.selfClosing {
+                    let name = (lt + 1)..<tagEnd.nameEnd
+                    if let raw = rawTextElements.first(where: { equalsLowercased(src, name, $0) }) {
+                        // Raw text: up to `</name` in any case, copied unchanged.
+                        guard let close = findEndTag(raw, from: i, src: src) else { return }
+                        i = close
+                    } else if let raw = versionDependentRawElements.first(where: { equalsLowercased(src, name, $0) }) {
+                        guard let close = findEndTag(raw, from: i, src: src) else { return }
+                        if let other = find(UInt8(ascii: "<"), from: i), other < close { return }
+                        i = close
+                    } else if equalsLowercased(src, name, plaintextName) {
+                        return
+                    }
+                }
+            } else {
+                return
+            }
+        }
+
+    }
+
+    /// Offset of the first `</name` (name in any case) at or after `from`.
+    static func findEndTag(_ name: [UInt8], from: Int, src: UnsafeBufferPointer<UInt8>) -> Int? {
+        var k = from
+        let n = src.count
+        while k + 1 + name.count < n {
+            guard let p = memchr(src.baseAddress! + k, Int32(UInt8(ascii: "<")), n - k) else { return nil }
+            let lt = src.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            if lt + 1 + name.count < n, src[lt + 1] == UInt8(ascii: "/"), equalsLowercased(src, (lt + 2)..<(lt + 2 + name.count), name) {
+                return lt
+            }
+            k = lt + 1
+        }
+        return nil
+    }
+
+    @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    @inline(__always) static func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    /// A first byte htmlParseHTMLName accepts: a letter, `_`, `:` or `.`.
+    @inline(__always) static func isNameStart(_ b: UInt8) -> Bool {
+        isASCIILetter(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":") || b == UInt8(ascii: ".")
+    }
+    /// A byte htmlParseHTMLName continues a name with: a letter, a digit, `:`, `-`, `_` or `.`.
+    @inline(__always) static func isNameByte(_ b: UInt8) -> Bool {
+        isNameStart(b) || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-")
+    }
+
+    /// True when the bytes in `r` equal the lowercase ASCII `expected`, ignoring ASCII case.
+    static func equalsLowercased(_ src: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ expected: [UInt8]) -> Bool {
+        guard r.count == expected.count, r.upperBound <= src.count else { return false }
+        var k = 0
+        for i in r {
+            let b = src[i]
+            if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) != expected[k] { return false }
+            k += 1
+        }
+        return true
+    }
+}
