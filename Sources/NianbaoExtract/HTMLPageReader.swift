@@ -23,8 +23,9 @@ public struct HTMLReaderLimits: Sendable {
 
 /// Reads an HTML page into a ``PageModel`` with libxml2's SAX parser (no DOM is built).
 ///
-/// The caller decodes the bytes first; the reader hands libxml2 UTF-8 and says so, so a page's
-/// own (possibly wrong) charset label is never followed.
+/// The caller decodes the bytes first; the reader hands libxml2 UTF-8, says so, and has it ignore
+/// `<meta>` charset labels (HTML_PARSE_IGNORE_ENC): a page's own (possibly wrong) label never
+/// switches libxml2's decoder, wherever in the page it stands.
 public enum HTMLPageReader {
     /// The libxml2 version the reader was built against, e.g. `2.9.14`.
     public static var libxml2Version: String { String(cString: nianbao_libxml2_version()) }
@@ -43,7 +44,7 @@ public enum HTMLPageReader {
     /// page model, without copying it into a String first.
     public static func read(utf8: [UInt8], limits: HTMLReaderLimits = HTMLReaderLimits()) -> PageModel {
         nianbao_libxml2_silence()
-        var bytes = neutralizeCharsetDeclarations(limits.dropUnreadAttributes ? StartTagFilter.filter(utf8) : utf8)
+        var bytes = limits.dropUnreadAttributes ? StartTagFilter.filter(utf8) : utf8
         if bytes.isEmpty { bytes = [0x20] }
         // The builder is a value reached through one pointer: the callbacks pay no reference
         // counting and no dynamic exclusivity checks.
@@ -66,7 +67,7 @@ public enum HTMLPageReader {
         sax.ignorableWhitespace = sax.characters
         sax.cdataBlock = sax.characters
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
         bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { cbuf in
                 guard let ctxt = htmlCreatePushParserCtxt(&sax, UnsafeMutableRawPointer(builder), nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
@@ -80,33 +81,6 @@ public enum HTMLPageReader {
         }
         var finished = builder.move()
         return finished.finish()
-    }
-
-    /// Replaces `charset` by `xharset` (an attribute libxml2 ignores) inside the `<meta>` tags of the
-    /// first 4 KB, so libxml2 cannot switch decoders mid-page on a page's own (possibly wrong) label.
-    /// Nothing outside `<meta …>` is touched.
-    static func neutralizeCharsetDeclarations(_ bytes: [UInt8]) -> [UInt8] {
-        var out = bytes
-        let meta: [UInt8] = Array("<meta".utf8)
-        let needle: [UInt8] = Array("charset".utf8)
-        let limit = min(4096, out.count)
-        var i = 0
-        while i + meta.count <= limit {
-            var isMeta = true
-            for k in 0..<meta.count where (out[i + k] | 0x20) != meta[k] { isMeta = false; break }
-            if !isMeta { i += 1; continue }
-            var j = i + meta.count
-            while j < out.count, out[j] != UInt8(ascii: ">") {
-                if j + needle.count <= out.count {
-                    var match = true
-                    for k in 0..<needle.count where (out[j + k] | 0x20) != needle[k] { match = false; break }
-                    if match { out[j] = UInt8(ascii: "x"); j += needle.count; continue }
-                }
-                j += 1
-            }
-            i = j
-        }
-        return out
     }
 }
 

@@ -76,8 +76,11 @@ enum StartTagFilter {
 
         /// Reads the start tag at `lt` (`<` then a letter) as htmlParseStartTag does, recording unread
         /// attributes; nil when the tag has anything the filter does not read the way libxml2 does.
+        /// The tag's drops are only recorded once the whole tag has been read: half of a tag's
+        /// drops, applied to a tag libxml2 reads differently, could join what remains differently.
         func startTag(at lt: Int, src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>])
             -> (nameEnd: Int, end: Int, selfClosing: Bool)? {
+            var drops: [Range<Int>] = []
             guard let tagNameEnd = nameEnd(lt + 1) else { return nil }
             let isMeta = equalsLowercased(src, (lt + 1)..<tagNameEnd, metaName)
             var j = tagNameEnd
@@ -85,8 +88,8 @@ enum StartTagFilter {
             while true {
                 guard j < n else { return nil }
                 let b = src[j]
-                if b == UInt8(ascii: ">") { return (tagNameEnd, j + 1, false) }
-                if b == UInt8(ascii: "/"), j + 1 < n, src[j + 1] == UInt8(ascii: ">") { return (tagNameEnd, j + 2, true) }
+                if b == UInt8(ascii: ">") { dropped += drops; return (tagNameEnd, j + 1, false) }
+                if b == UInt8(ascii: "/"), j + 1 < n, src[j + 1] == UInt8(ascii: ">") { dropped += drops; return (tagNameEnd, j + 2, true) }
                 guard isNameStart(b), let attributeNameEnd = nameEnd(j) else { return nil }
                 let attributeStart = j
                 j = attributeNameEnd
@@ -106,7 +109,7 @@ enum StartTagFilter {
                 }
                 let attributeEnd = j
                 if !isMeta, !keptAttributes.contains(where: { equalsLowercased(src, attributeStart..<attributeNameEnd, $0) }) {
-                    dropped.append(attributeStart..<attributeEnd)
+                    drops.append(attributeStart..<attributeEnd)
                 }
                 skipBlanks(&j)
             }

@@ -26,6 +26,17 @@ import Testing
         #expect(grid.rows[2][3].isSpanCopy)
     }
 
+    /// libxml2 switches decoders at any `<meta>` charset label it reads; the reader's input is
+    /// already UTF-8, so a label deep in the page (pasted content) must not garble what follows it.
+    @Test func aCharsetLabelDeepInThePageIsIgnored() {
+        let filler = String(repeating: "<p>填充文字填充文字</p>\n", count: 300)
+        let html = "<html><head><meta charset=\"utf-8\"></head><body>" + filler
+            + "<p>后面<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gbk\">中文内容</p></body></html>"
+        #expect(html.utf8.count > 8192)
+        #expect(lines(HTMLPageReader.read(html)).last == "后面中文内容")
+        #expect(lines(HTMLPageReader.read("<meta charset=big5><p>简体中文</p>")) == ["简体中文"])
+    }
+
     @Test func malformedAndAbsurdSpansAreTolerated() {
         let html = "<table><tr><td colspan=\"2;\">a</td><td colspan=\"99999999\">b</td></tr><tr><td rowspan=\"-3\">c</td></tr></table>"
         let grid = tables(HTMLPageReader.read(html))[0]
