@@ -17,7 +17,7 @@ import CStringSearch
 /// an unterminated comment, quote or tag, a bogus attribute name, a NUL byte, an over-long name,
 /// tags inside `<title>` and the other elements newer libxml2 versions read as raw text) it stops
 /// and copies the rest of the page unchanged.
-enum StartTagFilter {
+public enum StartTagFilter {
     /// Attribute names kept on every element other than `<meta>` (whose attributes are all kept).
     static let keptAttributes: [[UInt8]] = ["colspan", "rowspan", "href", "title"].map { Array($0.utf8) }
     /// Elements whose content libxml2 2.9 reads as raw text up to the matching end tag.
@@ -30,7 +30,7 @@ enum StartTagFilter {
     static let plaintextName = Array("plaintext".utf8)
 
     /// `html` (valid UTF-8) with unread start-tag attributes removed; `html` itself when none were.
-    static func filter(_ html: [UInt8]) -> [UInt8] {
+    public static func filter(_ html: [UInt8]) -> [UInt8] {
         html.withUnsafeBufferPointer { src -> [UInt8] in
             guard let base = src.baseAddress, src.count > 0, memchr(base, 0, src.count) == nil else { return html }
             var dropped: [Range<Int>] = []
