@@ -55,6 +55,9 @@ public enum StartTagFilter {
     static func scan(_ src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>]) {
         let n = src.count
         let base = src.baseAddress!
+        // The name tables as locals: a `static let` read in the loop pays its initialisation guard.
+        let keptAttributes = keptAttributes, rawTextElements = rawTextElements
+        let versionDependentRawElements = versionDependentRawElements, metaName = metaName, plaintextName = plaintextName
         /// Offset of the first `byte` at or after `from`, or nil.
         func find(_ byte: UInt8, from: Int) -> Int? {
             guard from < n, let p = memchr(base + from, Int32(byte), n - from) else { return nil }
@@ -76,11 +79,8 @@ public enum StartTagFilter {
 
         /// Reads the start tag at `lt` (`<` then a letter) as htmlParseStartTag does, recording unread
         /// attributes; nil when the tag has anything the filter does not read the way libxml2 does.
-        /// The tag's drops are only recorded once the whole tag has been read: half of a tag's
-        /// drops, applied to a tag libxml2 reads differently, could join what remains differently.
         func startTag(at lt: Int, src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>])
             -> (nameEnd: Int, end: Int, selfClosing: Bool)? {
-            var drops: [Range<Int>] = []
             guard let tagNameEnd = nameEnd(lt + 1) else { return nil }
             let isMeta = equalsLowercased(src, (lt + 1)..<tagNameEnd, metaName)
             var j = tagNameEnd
@@ -88,8 +88,8 @@ public enum StartTagFilter {
             while true {
                 guard j < n else { return nil }
                 let b = src[j]
-                if b == UInt8(ascii: ">") { dropped += drops; return (tagNameEnd, j + 1, false) }
-                if b == UInt8(ascii: "/"), j + 1 < n, src[j + 1] == UInt8(ascii: ">") { dropped += drops; return (tagNameEnd, j + 2, true) }
+                if b == UInt8(ascii: ">") { return (tagNameEnd, j + 1, false) }
+                if b == UInt8(ascii: "/"), j + 1 < n, src[j + 1] == UInt8(ascii: ">") { return (tagNameEnd, j + 2, true) }
                 guard isNameStart(b), let attributeNameEnd = nameEnd(j) else { return nil }
                 let attributeStart = j
                 j = attributeNameEnd
@@ -109,7 +109,7 @@ public enum StartTagFilter {
                 }
                 let attributeEnd = j
                 if !isMeta, !keptAttributes.contains(where: { equalsLowercased(src, attributeStart..<attributeNameEnd, $0) }) {
-                    drops.append(attributeStart..<attributeEnd)
+                    dropped.append(attributeStart..<attributeEnd)
                 }
                 skipBlanks(&j)
             }
@@ -151,7 +151,13 @@ public enum StartTagFilter {
                 if let other = find(UInt8(ascii: "<"), from: lt + 2), other < gt { return }
                 i = gt + 1
             } else if isASCIILetter(next) {
-                guard let tagEnd = startTag(at: lt, src: src, dropping: &dropped) else { return }
+                // A tag's drops stand only once the whole tag is read: half of them, applied to a tag
+                // libxml2 reads differently, could join what remains differently.
+                let mark = dropped.count
+                guard let tagEnd = startTag(at: lt, src: src, dropping: &dropped) else {
+                    dropped.removeSubrange(mark...)
+                    return
+                }
                 i = tagEnd.end
                 if !tagEnd.selfClosing {
                     let name = (lt + 1)..<tagEnd.nameEnd
