@@ -82,8 +82,8 @@ let package = Package(
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoSQL", "NianbaoPipeline", "NianbaoTestSupport"]),
-        .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive"]),
-        .testTarget(name: "NianbaoFetchTests", dependencies: ["NianbaoFetch", "NianbaoArchive"]),
+        .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive", "NianbaoTestSupport"]),
+        .testTarget(name: "NianbaoFetchTests", dependencies: ["NianbaoFetch", "NianbaoArchive", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "NianbaoArchive", "nianbao", "NianbaoTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

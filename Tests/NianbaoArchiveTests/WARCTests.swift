@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import NianbaoTestSupport
 @testable import NianbaoArchive
 
-func tempWARC(_ name: String) -> String { NSTemporaryDirectory() + "nianbao-\(name)-\(UUID().uuidString).warc.gz" }
 
 func responseRecord(uri: String, status: String, headers: [String], body: [UInt8], date: String = "2024-02-01T03:04:05Z") -> WARCRecord {
     let head = Array(("HTTP/1.1 \(status)\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n").utf8)
@@ -38,7 +38,8 @@ func responseRecord(uri: String, status: String, headers: [String], body: [UInt8
 
 @Suite struct WARCTests {
     @Test func writtenRecordsReadBackWithTheirOffsetsAndDigests() throws {
-        let path = tempWARC("rt")
+        let path = scratchPath("rt", suffix: ".warc.gz")
+        defer { removeScratch(path) }
         let w = try WARCWriter(path: path, info: [("software", "nianbao test"), ("format", "WARC File Format 1.1")], date: "2024-02-01T03:04:05Z")
         let body = Gzip.compress(Array("<html><body>年报</body></html>".utf8))
         let r1 = responseRecord(uri: "http://a.gov.cn/nb.html", status: "200 OK", headers: ["Content-Type: text/html; charset=utf-8", "Content-Encoding: gzip"], body: body)
@@ -61,7 +62,8 @@ func responseRecord(uri: String, status: String, headers: [String], body: [UInt8
     }
 
     @Test func aPartialLastRecordIsCutBackOnReopen() throws {
-        let path = tempWARC("cut")
+        let path = scratchPath("cut", suffix: ".warc.gz")
+        defer { removeScratch(path) }
         do {
             let w = try WARCWriter(path: path, info: [("software", "t")], date: "2024-01-01T00:00:00Z")
             try w.write(responseRecord(uri: "http://a/1", status: "200 OK", headers: [], body: Array("one".utf8)))
@@ -85,7 +87,8 @@ func responseRecord(uri: String, status: String, headers: [String], body: [UInt8
 
     @Test func filesAreReadAsStreamsWithRecordsLargerThanTheReadWindow() throws {
         for gz in [true, false] {
-            let path = NSTemporaryDirectory() + "nianbao-stream-\(UUID().uuidString).warc" + (gz ? ".gz" : "")
+            let path = scratchPath("stream", suffix: gz ? ".warc.gz" : ".warc")
+            defer { removeScratch(path) }
             var rng = SystemRandomNumberGenerator()
             let big = (0..<(9 << 20)).map { _ in UInt8.random(in: 0...255, using: &rng) }  // incompressible, > 2 read windows
             let records = [responseRecord(uri: "http://a/small", status: "200 OK", headers: [], body: Array("x".utf8)),

@@ -38,17 +38,12 @@ func run(_ args: [String]) throws -> RunResult {
     return RunResult(status: p.terminationStatus, stdout: o, stderr: String(decoding: e, as: UTF8.self))
 }
 
-func tempDir(_ name: String) throws -> String {
-    let d = NSTemporaryDirectory() + "nianbao-\(name)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
-
 let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/input.txt").path
 
 @Suite struct CLITests {
     @Test func acceptanceOnTheSamplePage() throws {
-        let out = try tempDir("accept")
+        let out = try scratchDirectory("accept")
+        defer { removeScratch(out) }
         let r = try run(["normalize", sample, "--out", out])
         #expect(r.status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: out)
@@ -92,7 +87,8 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
     }
 
     @Test func badInputsGetOneLineEachAndTheBatchGoesOn() throws {
-        let dir = try tempDir("bad")
+        let dir = try scratchDirectory("bad")
+        defer { removeScratch(dir) }
         _ = FileManager.default.createFile(atPath: dir + "/a-empty.html", contents: Data())
         var rng = SystemRandomNumberGenerator()
         _ = FileManager.default.createFile(atPath: dir + "/b-random.html", contents: Data((0..<1_048_576).map { _ in UInt8.random(in: 0...255, using: &rng) }))
@@ -109,7 +105,8 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         try Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/not-a-report/input.html")).write(to: URL(fileURLWithPath: dir + "/f-news.html"))
         try Data(contentsOf: URL(fileURLWithPath: sample)).write(to: URL(fileURLWithPath: dir + "/g-good.txt"))
 
-        let out = try tempDir("bad-out")
+        let out = try scratchDirectory("bad-out")
+        defer { removeScratch(out) }
         let r = try run(["normalize", dir, "--out", out])
         #expect(r.status == 1)
         let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("nianbao: error: ") }
@@ -172,7 +169,8 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
 
 @Suite struct WARCInputTests {
     @Test func normalizeReadsWARCFilesAndPointsBackAtTheRecords() throws {
-        let dir = try tempDir("warc")
+        let dir = try scratchDirectory("warc")
+        defer { removeScratch(dir) }
         let path = dir + "/crawl-00001.warc.gz"
         let page = [UInt8](try Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/pingtan-2025-html/input.html")))
         let text = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
@@ -212,7 +210,8 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
 
 @Suite struct ExportCLITests {
     @Test func exportIsIdempotentAndReportsBadRecords() throws {
-        let dir = try tempDir("export")
+        let dir = try scratchDirectory("export")
+        defer { removeScratch(dir) }
         let snapshots = packageRoot.appendingPathComponent("Snapshots").path
         let args = ["export", snapshots, "--to", "sqlite:\(dir)/db.sqlite", "--to", "csv:\(dir)/wide.csv", "--to", "ndjson:\(dir)/all.ndjson"]
         let first = try run(args)

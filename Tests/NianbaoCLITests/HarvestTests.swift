@@ -107,7 +107,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
 
     @Test func reRunsSendConditionalRequestsAndOnlyAnEditedPageGivesANewRecord() throws {
         let site = try FixtureSite(hosts: 3, reports: 6)
-        let dir = try tempDir("harvest")
+        let dir = try scratchDirectory("harvest")
+        defer { removeScratch(dir) }
         let sites = try site.sitesFile(hosts, in: dir)
         let first = try harvest(site, dir: dir, sites: sites)
         #expect(first.status == 0, "\(first.stderr)")
@@ -141,7 +142,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
 
     @Test func perHostSpacingAndCrawlDelayMeasuredAtTheServer() throws {
         let site = try FixtureSite(hosts: 3, reports: 4, crawlDelay: 0.6)
-        let dir = try tempDir("spacing")
+        let dir = try scratchDirectory("spacing")
+        defer { removeScratch(dir) }
         let sites = try site.sitesFile(["site1.test", "site2.test", "site3.test"], in: dir)
         let r = try harvest(site, dir: dir, sites: sites, extra: ["--delay", "0.25"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -158,7 +160,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
     @Test func fiftyHostsReachNinetyPercentOfTheRateTheDelaysAllow() throws {
         let site = try FixtureSite(hosts: 50, reports: 5)
         defer { withExtendedLifetime(site) {} }
-        let dir = try tempDir("rate")
+        let dir = try scratchDirectory("rate")
+        defer { removeScratch(dir) }
         let names = (1...50).map { "site\($0).test" }
         // Report URLs known up front (a URL list), so every host always has work queued and the
         // measured rate is the politeness limit itself, not the time to read listing pages.
@@ -185,7 +188,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
 
     @Test func misbehavingServersAreSurvived() throws {
         let site = try FixtureSite(hosts: 1, reports: 1)
-        let dir = try tempDir("bad")
+        let dir = try scratchDirectory("bad")
+        defer { removeScratch(dir) }
         let sites = try site.sitesFile(["bad.test"], in: dir)
         let r = try harvest(site, dir: dir, sites: sites, extra: ["--timeout", "3", "--max-body-mb", "1", "--retries", "1", "--park-after", "50"])
         #expect(r.status == 1, "\(r.stderr)")
@@ -214,7 +218,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
 
     @Test func aHostThatKeepsFailingIsParked() throws {
         let site = try FixtureSite(hosts: 1, reports: 1)
-        let dir = try tempDir("storm")
+        let dir = try scratchDirectory("storm")
+        defer { removeScratch(dir) }
         let sites = try site.sitesFile(["storm.test", "site1.test"], in: dir)
         let r = try harvest(site, dir: dir, sites: sites, extra: ["--retries", "1"])
         #expect(r.status == 1, "\(r.stderr)")
@@ -227,7 +232,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
 
     @Test func maxPagesStopsTheRunAndTheNextRunGoesOn() throws {
         let site = try FixtureSite(hosts: 1, reports: 6)
-        let dir = try tempDir("maxpages")
+        let dir = try scratchDirectory("maxpages")
+        defer { removeScratch(dir) }
         let sites = try site.sitesFile(["site1.test"], in: dir)
         let first = try harvest(site, dir: dir, sites: sites, extra: ["--max-pages", "3"])
         #expect(first.stderr.contains("stopped early (limit)"), "\(first.stderr)")
@@ -239,7 +245,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
 
     @Test func privateAddressesAreRefusedUnlessAllowed() throws {
         let site = try FixtureSite(hosts: 1, reports: 1)
-        let dir = try tempDir("private")
+        let dir = try scratchDirectory("private")
+        defer { removeScratch(dir) }
         let sites = try site.sitesFile(["site1.test"], in: dir)
         let r = try run(["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
                          "--delay", "0"] + site.resolveArgs(["site1.test"]))
@@ -249,7 +256,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
     }
 
     @Test func aSecondRunWaitsForNoneAndSaysSo() throws {
-        let dir = try tempDir("lock")
+        let dir = try scratchDirectory("lock")
+        defer { removeScratch(dir) }
         let sites = dir + "/urls.txt"
         try "http://example.invalid/report.html\n".write(toFile: sites, atomically: true, encoding: .utf8)
         let fd = open(dir + "/state.sqlite.lock", O_CREAT | O_RDWR, 0o644)
@@ -264,7 +272,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
 
     @Test func killNineAtRandomMomentsLosesAndDuplicatesNothing() throws {
         let site = try FixtureSite(hosts: 4, reports: 50)
-        let dir = try tempDir("kill")
+        let dir = try scratchDirectory("kill")
+        defer { removeScratch(dir) }
         let names = ["site1.test", "site2.test", "site3.test", "site4.test"]
         let sites = try site.sitesFile(names, in: dir)
         let args = ["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",

@@ -70,8 +70,8 @@ import NianbaoTestSupport
         for f in (try? fm.contentsOfDirectory(atPath: real.path)) ?? [] where f.hasSuffix(".html") {
             pages.append(real.appendingPathComponent(f))
         }
-        let generated = fm.temporaryDirectory.appendingPathComponent("nianbao-filter-\(UUID().uuidString)")
-        defer { try? fm.removeItem(at: generated) }
+        let generated = URL(fileURLWithPath: scratchPath("filter"))
+        defer { removeScratch(generated.path) }
         let run = try runPython([packageRoot.appendingPathComponent("scripts/make_corpus.py").path, "--n", "24", "--seed", "11",
                                  "--out", generated.path])
         #expect(run.status == 0, "\(run.output)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NianbaoTestSupport
 import NianbaoExtract
 @testable import NianbaoFetch
 
@@ -121,8 +122,8 @@ import NianbaoExtract
     }
 
     @Test func sitesFiles() throws {
-        let dir = NSTemporaryDirectory() + "nianbao-sites-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory("sites")
+        defer { removeScratch(dir) }
         try #"{"sites": [{"name": "a", "listings": ["https://a.gov.cn/nb/"], "max_depth": 2}], "urls": ["https://b.gov.cn/r.html"]}"#.write(toFile: dir + "/s.json", atomically: true, encoding: .utf8)
         let s = try SitesFile.load(path: dir + "/s.json")
         #expect(s.sites.first?.maxDepth == 2 && s.urls == ["https://b.gov.cn/r.html"])

@@ -14,10 +14,6 @@ func goldenRecords() throws -> [LoadableRecord] {
     return records
 }
 
-func tempPath(_ name: String) -> String {
-    NSTemporaryDirectory() + "nianbao-\(name)-\(UUID().uuidString)"
-}
-
 /// The same record with one cell changed (a new content digest for the same id).
 func edited(_ r: LoadableRecord, cell: String, to value: Int) throws -> LoadableRecord {
     func set(_ v: JSONValue, _ path: ArraySlice<String>) -> JSONValue {
@@ -46,7 +42,9 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
     @Test func loadReloadAndNewVersionsKeepHistory() throws {
         let records = try goldenRecords()
         #expect(records.count >= 15)
-        let store = try RecordStore.sqlite(path: tempPath("load") + ".sqlite")
+        let storePath = scratchPath("load", suffix: ".sqlite")
+        defer { removeScratch(storePath) }
+        let store = try RecordStore.sqlite(path: storePath)
         #expect(try store.schemaVersion() == StoreSchema.latestVersion)
         #expect(try store.load(records) == LoadSummary(inserted: records.count))
         let counts = try store.rowCounts()
@@ -78,7 +76,9 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
 
     @Test func aFailedLoadLeavesTheDatabaseAsItWas() throws {
         let records = try goldenRecords()
-        let store = try RecordStore.sqlite(path: tempPath("fail") + ".sqlite")
+        let storePath = scratchPath("fail", suffix: ".sqlite")
+        defer { removeScratch(storePath) }
+        let store = try RecordStore.sqlite(path: storePath)
         _ = try store.load(records.prefix(3))
         let counts = try store.rowCounts()
         #expect(throws: StoreError.self) { try store.load(records, failAfter: 9) }
@@ -88,7 +88,8 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
     }
 
     @Test func anOlderDatabaseUpgradesInPlace() throws {
-        let path = tempPath("migrate") + ".sqlite"
+        let path = scratchPath("migrate", suffix: ".sqlite")
+        defer { removeScratch(path) }
         let records = try goldenRecords()
         do {
             let v1 = try RecordStore.sqlite(path: path, migrateTo: 1)
@@ -115,7 +116,8 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
     }
 
     @Test func badRecordsAreReportedAndTheRestLoad() throws {
-        let dir = tempPath("records")
+        let dir = scratchPath("records")
+        defer { removeScratch(dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let good = try goldenRecords().prefix(2).map { String(decoding: $0.bytes, as: UTF8.self) }.joined()
         try (good + "{\"not\": \"a record\"}\nnot json\n").write(toFile: dir + "/batch.ndjson", atomically: true, encoding: .utf8)
@@ -128,7 +130,8 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
 @Suite struct CSVTests {
     @Test func theWideCSVReadsBackWithPythonsCSVModuleAndPandas() throws {
         let records = try goldenRecords()
-        let path = tempPath("wide") + ".csv"
+        let path = scratchPath("wide", suffix: ".csv")
+        defer { removeScratch(path) }
         let session = try SinkSession(.csv(path))
         for r in records { try session.add(r) }
         _ = try session.finish()
@@ -177,7 +180,9 @@ let postgresURL = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
     func sameRowsAndValuesAsSQLite() throws {
         let records = try goldenRecords()
         let pg = try RecordStore.postgres(url: try freshDatabase())
-        let lite = try RecordStore.sqlite(path: tempPath("cmp") + ".sqlite")
+        let litePath = scratchPath("cmp", suffix: ".sqlite")
+        defer { removeScratch(litePath) }
+        let lite = try RecordStore.sqlite(path: litePath)
         #expect(try pg.load(records) == LoadSummary(inserted: records.count))
         _ = try lite.load(records)
         #expect(try pg.rowCounts() == lite.rowCounts())

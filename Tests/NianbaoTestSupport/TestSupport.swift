@@ -16,3 +16,21 @@ public func runPython(_ arguments: [String]) throws -> (status: Int32, output: S
     p.waitUntilExit()
     return (p.terminationStatus, out)
 }
+
+/// A fresh path under the system temporary directory, `nianbao-<label>-<UUID><suffix>`; nothing is
+/// created. Pair it with ``removeScratch(_:)`` in a `defer`.
+public func scratchPath(_ label: String, suffix: String = "") -> String {
+    NSTemporaryDirectory() + "nianbao-\(label)-\(UUID().uuidString)\(suffix)"
+}
+
+/// A fresh, empty directory under the system temporary directory (see ``scratchPath(_:suffix:)``).
+public func scratchDirectory(_ label: String) throws -> String {
+    let path = scratchPath(label)
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Removes a scratch file or directory, with the companions SQLite leaves next to a database.
+public func removeScratch(_ path: String) {
+    for p in [path, path + "-wal", path + "-shm", path + "-journal"] { try? FileManager.default.removeItem(atPath: p) }
+}
