@@ -19,14 +19,16 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        // C shims: libcurl (fetching) and brotli (Content-Encoding: br).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // C shims: libcurl (fetching; opened with dlopen on first use, so it is not linked) and brotli
+        // (Content-Encoding: br).
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
         // C shim: zlib (gzip members of WARC files, Content-Encoding).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // C shims: SQLite (embedded default store) and libpq (PostgreSQL).
+        // C shims: SQLite (embedded default store) and libpq (PostgreSQL; opened with dlopen on first
+        // use, so it is not linked).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
         // Stage: bytes -> Unicode text (BOM, HTTP header, <meta>, detection; lossy GB18030 via iconv).
         .target(name: "NianbaoDecode"),
         // C shim: glibc's memmem (byte search in the reader's attribute filter and the normalizer).

@@ -80,19 +80,26 @@ public final class HTTPClient {
     public let config: HTTPClientConfig
     private let handle: UnsafeMutableRawPointer
 
-    /// Call once before clients are made on several threads.
-    public static func globalInit() { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }
+    /// Loads libcurl (it is opened on first use, not at process start) and initialises it. Call once
+    /// before clients are made on several threads; throws when libcurl cannot be loaded.
+    public static func globalInit() throws {
+        if let reason = nianbao_curl_load_error() {
+            throw HarvestError.config("cannot load libcurl (\(NIANBAO_LIBCURL_SONAME)) for fetching: \(String(cString: reason))")
+        }
+        let rc = nianbao_curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        guard rc == CURLE_OK else { throw HarvestError.config("libcurl could not initialise (code \(rc.rawValue))") }
+    }
 
     /// libcurl's version.
     public static var curlVersion: String { String(cString: nianbao_curl_version()) }
 
-    /// Creates a client.
+    /// Creates a client (after ``globalInit()`` succeeded).
     public init(config: HTTPClientConfig = HTTPClientConfig()) {
         self.config = config
-        handle = curl_easy_init()!
+        handle = nianbao_curl_easy_init()!
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { nianbao_curl_easy_cleanup(handle) }
 
     /// Performs one GET. `headers` are extra request headers (`If-None-Match: …`).
     public func get(_ url: String, headers: [String] = []) -> Result<HTTPExchange, FetchFailure> {
@@ -110,15 +117,15 @@ public final class HTTPClient {
         }
         if !config.allowPrivate && AddressCheck.isPrivate(address) { return .failure(.refusedAddress) }
 
-        curl_easy_reset(handle)
+        nianbao_curl_easy_reset(handle)
         let box = TransferBox(limit: config.maxBodyBytes)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
         var lists: [UnsafeMutablePointer<curl_slist>?] = []
-        defer { lists.forEach { curl_slist_free_all($0) } }
+        defer { lists.forEach { nianbao_curl_slist_free_all($0) } }
         func slist(_ items: [String]) -> UnsafeMutablePointer<curl_slist>? {
             var l: UnsafeMutablePointer<curl_slist>?
-            for i in items { l = curl_slist_append(l, i) }
+            for i in items { l = nianbao_curl_slist_append(l, i) }
             lists.append(l)
             return l
         }
@@ -169,7 +176,7 @@ public final class HTTPClient {
             box.request.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size))
             return 0
         }
-        let rc = curl_easy_perform(handle)
+        let rc = nianbao_curl_easy_perform(handle)
         if box.overLimit { return .failure(.tooLarge) }
         guard rc == CURLE_OK else { return .failure(Self.failure(rc)) }
         var status = 0

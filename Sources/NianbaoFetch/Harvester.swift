@@ -142,6 +142,7 @@ public final class Harvester: @unchecked Sendable {
 
     /// Runs the harvest over a sites file. Throws only for setup problems; per-URL problems are counted.
     public func run(_ sites: SitesFile) throws -> HarvestSummary {
+        try HTTPClient.globalInit()
         try recoverInterruptedRuns()
         runID = try state.beginRun(at: Self.isoNow())
         let stamp = Self.isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
@@ -155,7 +156,6 @@ public final class Harvester: @unchecked Sendable {
         }
         for u in sites.urls { enqueue(u, kind: .report, depth: 0, site: nil) }
 
-        HTTPClient.globalInit()
         let workers = max(1, options.politeness.globalConcurrency)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in self.workerLoop() }
         try state.endRun(runID, at: Self.isoNow(), summary: summary.line)

@@ -8,30 +8,35 @@ final class PostgresConnection: SQLConnection {
     private let conn: OpaquePointer?
 
     init(url: String) throws {
-        conn = PQconnectdb(url)
-        guard PQstatus(conn) == CONNECTION_OK else {
-            let msg = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
-            PQfinish(conn)
+        if let reason = nianbao_pq_load_error() {
+            throw SQLError.database("cannot load libpq (\(NIANBAO_LIBPQ_SONAME)) for PostgreSQL: \(String(cString: reason))")
+        }
+        conn = nianbao_PQconnectdb(url)
+        guard nianbao_PQstatus(conn) == CONNECTION_OK else {
+            // libpq's message spans lines ("…Connection refused\n\tIs the server running…"): one line.
+            let msg = String(cString: nianbao_PQerrorMessage(conn)).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            // No PQfinish here: every property is set, so deinit runs on this throw and finishes it.
             throw SQLError.database("cannot connect to PostgreSQL: \(msg)")
         }
         try exec("SET client_min_messages = warning")
     }
 
-    deinit { PQfinish(conn) }
+    deinit { nianbao_PQfinish(conn) }
 
     private func check(_ res: OpaquePointer?, _ ok: ExecStatusType...) throws {
-        let status = PQresultStatus(res)
+        let status = nianbao_PQresultStatus(res)
         if !ok.contains(status) {
-            let msg = String(cString: PQresultErrorMessage(res)).trimmingCharacters(in: .whitespacesAndNewlines)
-            PQclear(res)
-            throw SQLError.database(msg.isEmpty ? String(cString: PQerrorMessage(conn)) : msg)
+            let msg = String(cString: nianbao_PQresultErrorMessage(res)).trimmingCharacters(in: .whitespacesAndNewlines)
+            nianbao_PQclear(res)
+            throw SQLError.database(msg.isEmpty ? String(cString: nianbao_PQerrorMessage(conn)) : msg)
         }
     }
 
     func exec(_ sql: String) throws {
-        let res = PQexec(conn, sql)
+        let res = nianbao_PQexec(conn, sql)
         try check(res, PGRES_COMMAND_OK, PGRES_TUPLES_OK)
-        PQclear(res)
+        nianbao_PQclear(res)
     }
 
     func query(_ sql: String, _ params: [SQLValue]) throws -> [[String?]] {
@@ -47,15 +52,15 @@ final class PostgresConnection: SQLConnection {
         defer { cstrings.forEach { free($0) } }
         let res: OpaquePointer? = cstrings.withUnsafeMutableBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { ptr in
-                PQexecParams(conn, sql, Int32(texts.count), nil, texts.isEmpty ? nil : ptr, nil, nil, 0)
+                nianbao_PQexecParams(conn, sql, Int32(texts.count), nil, texts.isEmpty ? nil : ptr, nil, nil, 0)
             }
         }
         try check(res, PGRES_COMMAND_OK, PGRES_TUPLES_OK)
-        defer { PQclear(res) }
+        defer { nianbao_PQclear(res) }
         var rows: [[String?]] = []
-        for r in 0..<PQntuples(res) {
-            rows.append((0..<PQnfields(res)).map { c in
-                PQgetisnull(res, r, c) == 1 ? nil : String(cString: PQgetvalue(res, r, c))
+        for r in 0..<nianbao_PQntuples(res) {
+            rows.append((0..<nianbao_PQnfields(res)).map { c in
+                nianbao_PQgetisnull(res, r, c) == 1 ? nil : String(cString: nianbao_PQgetvalue(res, r, c))
             })
         }
         return rows
@@ -64,17 +69,17 @@ final class PostgresConnection: SQLConnection {
     /// COPY … FROM STDIN in text format, sent in chunks of about 1 MB.
     func bulkInsert(_ table: String, columns: [String], rows: [[SQLValue]]) throws {
         guard !rows.isEmpty else { return }
-        let res = PQexec(conn, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN")
+        let res = nianbao_PQexec(conn, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN")
         try check(res, PGRES_COPY_IN)
-        PQclear(res)
+        nianbao_PQclear(res)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         func flush() throws {
             guard !buffer.isEmpty else { return }
             let rc = buffer.withUnsafeBufferPointer { b in
-                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
+                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { nianbao_PQputCopyData(conn, $0, Int32(b.count)) }
             }
-            guard rc == 1 else { throw SQLError.database("COPY \(table): \(String(cString: PQerrorMessage(conn)))") }
+            guard rc == 1 else { throw SQLError.database("COPY \(table): \(String(cString: nianbao_PQerrorMessage(conn)))") }
             buffer.removeAll(keepingCapacity: true)
         }
         for row in rows {
@@ -100,10 +105,10 @@ final class PostgresConnection: SQLConnection {
             if buffer.count > 1 << 20 { try flush() }
         }
         try flush()
-        guard PQputCopyEnd(conn, nil) == 1 else { throw SQLError.database("COPY \(table): \(String(cString: PQerrorMessage(conn)))") }
-        let end = PQgetResult(conn)
+        guard nianbao_PQputCopyEnd(conn, nil) == 1 else { throw SQLError.database("COPY \(table): \(String(cString: nianbao_PQerrorMessage(conn)))") }
+        let end = nianbao_PQgetResult(conn)
         try check(end, PGRES_COMMAND_OK)
-        PQclear(end)
-        while let extra = PQgetResult(conn) { PQclear(extra) }
+        nianbao_PQclear(end)
+        while let extra = nianbao_PQgetResult(conn) { nianbao_PQclear(extra) }
     }
 }

@@ -230,4 +230,19 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(mixed.stderr.contains("2 new"))
         #expect(try run(["export", snapshots, "--to", "nosuch:x"]).status == 64)
     }
+
+    /// A PostgreSQL server that is not there is one error line and exit status 1 (it used to free
+    /// the libpq connection twice and crash), and no sink of the run is written.
+    @Test func anUnreachablePostgresServerIsOneErrorLine() throws {
+        let dir = try scratchDirectory("pg-down")
+        defer { removeScratch(dir) }
+        let snapshots = packageRoot.appendingPathComponent("Snapshots").path
+        let r = try run(["export", snapshots, "--to", "ndjson:\(dir)/all.ndjson", "--to", "postgres://nianbao@127.0.0.1:1/none"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        #expect(lines.first?.hasPrefix("nianbao: error: postgres://nianbao@127.0.0.1:1/none: ") == true)
+        #expect(r.stderr.contains("cannot connect to PostgreSQL"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/all.ndjson"))
+    }
 }
