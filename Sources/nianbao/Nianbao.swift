@@ -92,6 +92,7 @@ struct Normalize: ParsableCommand {
         // writes the previous one in input order (statistics are counted on the workers, and a record
         // no sink needs is freed there too).
         let batchSize = max(1, jobs * 32)
+        let pagesPerTask = 4
         let stdout = FileHandle.standardOutput
         let url = self.url
         let keepRecords = !sessions.isEmpty
@@ -110,10 +111,12 @@ struct Normalize: ParsableCommand {
             }
             flight.group.enter()  // until the feeder has handed out every page of the batch
             feeder.async {
-                for (i, f) in batch.enumerated() {
+                // Pages go out a few at a time: one hand-over (two thread wake-ups) per page cost
+                // about 3 % of a two-job run in scheduling alone.
+                for start in stride(from: 0, to: batch.count, by: pagesPerTask) {
                     slots.wait()
                     workers.async(group: flight.group) {
-                        flight.results.set(i, normalize(f))
+                        for i in start..<min(start + pagesPerTask, batch.count) { flight.results.set(i, normalize(batch[i])) }
                         slots.signal()
                     }
                 }
