@@ -177,18 +177,20 @@ public enum StartTagFilter {
                 return
             }
         }
-
     }
 
-    /// Offset of the first `</name` (name in any case) at or after `from`.
+    /// Offset of the first `</name` (name in any case) at or after `from`, where libxml2 leaves raw
+    /// text; nil when there is none, or when the name read there is longer (`</scriptx>` ends the raw
+    /// text for libxml2 but not the element, so it would read raw text on after it).
     static func findEndTag(_ name: [UInt8], from: Int, src: UnsafeBufferPointer<UInt8>) -> Int? {
         var k = from
         let n = src.count
         while k + 1 + name.count < n {
             guard let p = memchr(src.baseAddress! + k, Int32(UInt8(ascii: "<")), n - k) else { return nil }
             let lt = src.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
-            if lt + 1 + name.count < n, src[lt + 1] == UInt8(ascii: "/"), equalsLowercased(src, (lt + 2)..<(lt + 2 + name.count), name) {
-                return lt
+            let after = lt + 2 + name.count
+            if after <= n, src[lt + 1] == UInt8(ascii: "/"), equalsLowercased(src, (lt + 2)..<after, name) {
+                return after < n && isNameByte(src[after]) ? nil : lt
             }
             k = lt + 1
         }
