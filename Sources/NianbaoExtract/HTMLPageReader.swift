@@ -419,11 +419,14 @@ struct PageBuilder {
         let uncovered = GridCell(text: "", isSpanCopy: true)
         var grid = [[GridCell]](repeating: [], count: nonEmptyRows.count)
         var covered = [[Bool]](repeating: [], count: nonEmptyRows.count)
-        // Room for the widest row's own cells up front (spans from rows above can still widen a row).
-        let likelyWidth = min(nonEmptyRows.map { $0.reduce(0) { $0 + $1.colspan } }.max() ?? 0, limits.maxGridCells)
-        for r in grid.indices {
-            grid[r].reserveCapacity(likelyWidth)
-            covered[r].reserveCapacity(likelyWidth)
+        // Room for the widest row's own cells up front (spans from rows above can still widen a row),
+        // when the grid that makes stays within the cell budget.
+        let likelyWidth = nonEmptyRows.map { $0.reduce(0) { $0 + $1.colspan } }.max() ?? 0
+        if likelyWidth <= limits.maxGridCells / nonEmptyRows.count {
+            for r in grid.indices {
+                grid[r].reserveCapacity(likelyWidth)
+                covered[r].reserveCapacity(likelyWidth)
+            }
         }
         var cellBudget = limits.maxGridCells
         for (r, row) in nonEmptyRows.enumerated() {
@@ -447,6 +450,8 @@ struct PageBuilder {
         }
         let width = grid.map(\.count).max() ?? 0
         if width == 0 { return nil }
+        // The padded grid counts too: one wide row over many short ones must not pad to millions.
+        if width > limits.maxGridCells / grid.count { return nil }
         for r in grid.indices where grid[r].count < width {
             grid[r].append(contentsOf: repeatElement(uncovered, count: width - grid[r].count))
         }

@@ -80,7 +80,7 @@ import Testing
         #expect(lines(page) == ["黄镕堃"])
     }
 
-    @Test func onlyMetaCharsetDeclarationsAreNeutralized() {
+    @Test func theWordCharsetOutsideMetaTagsIsLeftAlone() {
         let page = HTMLPageReader.read("<html><head><meta charset=\"gbk\"></head><body><a href=\"/wrong-charset\">charset 年报</a></body></html>")
         #expect(page.links == [PageLink(href: "/wrong-charset", text: "charset 年报")])
     }
@@ -93,6 +93,17 @@ import Testing
         let cellTexts = tables(page).flatMap { $0.rows.flatMap { $0.map(\.text) } }
         #expect(cellTexts.contains { $0.contains("深处") })
         #expect(lines(page).count == HTMLReaderLimits().maxTableDepth - 1)
+    }
+
+    /// One very wide row over many short ones: padding every row to the widest would make 40 million
+    /// cells. The padded grid counts against maxGridCells, so the table is read as text flow.
+    @Test func aWideRowOverManyShortRowsIsNotPaddedToMillions() {
+        var html = "<table><tr>" + String(repeating: "<td colspan=\"100\">宽</td>", count: 200) + "</tr>"
+        html += String(repeating: "<tr><td>窄</td></tr>", count: 2_000) + "</table>"
+        let page = HTMLPageReader.read(html)
+        #expect(tables(page).isEmpty)
+        #expect(lines(page).filter { $0 == "窄" }.count == 2_000)
+        #expect(lines(page).filter { $0 == "宽" }.count == 200)
     }
 
     @Test func aHundredThousandCells() {
