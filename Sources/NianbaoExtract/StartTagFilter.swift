@@ -5,12 +5,13 @@ import CStringSearch
 /// Word-pasted report pages are mostly presentational attributes (`style="font-family:宋体;
 /// mso-…"`, `class`, `lang`, `width`…): on the real 平潭 page they are 68 % of the bytes, and libxml2
 /// reads every attribute value a character at a time into a freshly grown buffer. The reader only
-/// uses `colspan`/`rowspan` (cells), `href`/`title` (links) and `<meta>` attributes, so everything
-/// else is cut out of the start tags here, with the same tokenizing rules libxml2 2.9's HTML parser
-/// applies (quoted values may hold `>`; `<script>`/`<style>` content is raw text up to its end tag;
-/// comments end at the first `-->`; doctypes at the first `>` outside their quoted literals). Text,
-/// element names, kept attributes and everything outside start tags are copied byte for byte, so
-/// libxml2 reports the same elements and the same text.
+/// uses `colspan`/`rowspan` (cells), `href`/`title` (links) and `<meta>` `name`/`property`/`content`,
+/// so everything else, and every repeat of a kept attribute in a tag (libxml2 ignores repeats), is
+/// cut out of the start tags here, with the tokenizing rules libxml2 2.9's HTML parser applies
+/// (quoted values may hold `>`; `<script>`/`<style>` content is raw text up to its end tag; comments
+/// end at the first `-->`; doctypes at the first `>` outside their quoted literals). Text, element
+/// names, kept attributes and everything outside start tags are copied byte for byte, so libxml2
+/// reports the same elements, attributes and text.
 ///
 /// The filter is conservative: at the first construct whose reading could depend on the libxml2
 /// version or on error recovery (a `<` not followed by a tag name, `</` not followed by a letter,
@@ -18,8 +19,12 @@ import CStringSearch
 /// tags inside `<title>` and the other elements newer libxml2 versions read as raw text) it stops
 /// and copies the rest of the page unchanged.
 public enum StartTagFilter {
-    /// Attribute names kept on every element other than `<meta>` (whose attributes are all kept).
+    /// Attribute names kept on every element other than `<meta>`, each at its first occurrence in a
+    /// tag (libxml2 ignores a repeated attribute, and checks for repeats pairwise: a tag with 50,000
+    /// attributes costs it 2 s).
     static let keptAttributes: [[UInt8]] = ["colspan", "rowspan", "href", "title"].map { Array($0.utf8) }
+    /// Attribute names kept on `<meta>`: what the reader reads there and what libxml2 looks at.
+    static let keptMetaAttributes: [[UInt8]] = ["name", "property", "content", "http-equiv", "charset"].map { Array($0.utf8) }
     /// Elements whose content libxml2 2.9 reads as raw text up to the matching end tag.
     static let rawTextElements: [[UInt8]] = ["script", "style"].map { Array($0.utf8) }
     /// Elements later libxml2 versions (HTML5 tokenizer) read as raw or escapable raw text: their
@@ -56,7 +61,7 @@ public enum StartTagFilter {
         let n = src.count
         let base = src.baseAddress!
         // The name tables as locals: a `static let` read in the loop pays its initialisation guard.
-        let keptAttributes = keptAttributes, rawTextElements = rawTextElements
+        let keptAttributes = keptAttributes, keptMetaAttributes = keptMetaAttributes, rawTextElements = rawTextElements
         let versionDependentRawElements = versionDependentRawElements, metaName = metaName, plaintextName = plaintextName
         /// Offset of the first `byte` at or after `from`, or nil.
         func find(_ byte: UInt8, from: Int) -> Int? {
@@ -82,7 +87,8 @@ public enum StartTagFilter {
         func startTag(at lt: Int, src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>])
             -> (nameEnd: Int, end: Int, selfClosing: Bool)? {
             guard let tagNameEnd = nameEnd(lt + 1) else { return nil }
-            let isMeta = equalsLowercased(src, (lt + 1)..<tagNameEnd, metaName)
+            let kept = equalsLowercased(src, (lt + 1)..<tagNameEnd, metaName) ? keptMetaAttributes : keptAttributes
+            var seen: UInt8 = 0  // one bit per kept name already in this tag
             var j = tagNameEnd
             skipBlanks(&j)
             while true {
@@ -108,7 +114,9 @@ public enum StartTagFilter {
                     }
                 }
                 let attributeEnd = j
-                if !isMeta, !keptAttributes.contains(where: { equalsLowercased(src, attributeStart..<attributeNameEnd, $0) }) {
+                if let k = kept.firstIndex(where: { equalsLowercased(src, attributeStart..<attributeNameEnd, $0) }), seen & (1 << k) == 0 {
+                    seen |= 1 << k
+                } else {
                     dropped.append(attributeStart..<attributeEnd)
                 }
                 skipBlanks(&j)
