@@ -84,10 +84,10 @@ public final class HTTPClient {
     /// before clients are made on several threads; throws when libcurl cannot be loaded.
     public static func globalInit() throws {
         if let reason = nianbao_curl_load_error() {
-            throw HarvestError.config("cannot load libcurl (\(NIANBAO_LIBCURL_SONAME)) for fetching: \(String(cString: reason))")
+            throw HarvestError.unavailable("cannot load libcurl (\(NIANBAO_LIBCURL_SONAME)) for fetching: \(String(cString: reason))")
         }
         let rc = nianbao_curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-        guard rc == CURLE_OK else { throw HarvestError.config("libcurl could not initialise (code \(rc.rawValue))") }
+        guard rc == CURLE_OK else { throw HarvestError.unavailable("libcurl could not initialise (code \(rc.rawValue))") }
     }
 
     /// libcurl's version.

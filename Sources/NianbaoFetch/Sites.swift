@@ -77,10 +77,12 @@ public enum HarvestError: Error, Equatable, CustomStringConvertible {
     case locked(String)
     /// The state or the archive cannot be used.
     case io(String)
+    /// A system library the harvest needs (libcurl) cannot be loaded.
+    case unavailable(String)
 
     public var description: String {
         switch self {
-        case .config(let m), .locked(let m), .io(let m): return m
+        case .config(let m), .locked(let m), .io(let m), .unavailable(let m): return m
         }
     }
 }

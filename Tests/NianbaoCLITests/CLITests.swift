@@ -24,10 +24,11 @@ struct RunResult {
     var stderr: String
 }
 
-func run(_ args: [String]) throws -> RunResult {
+func run(_ args: [String], environment extra: [String: String] = [:]) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: nianbaoBinary())
     p.arguments = args
+    if !extra.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -229,6 +230,30 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(mixed.stderr.contains("mixed.ndjson:3: not a nianbao record"))
         #expect(mixed.stderr.contains("2 new"))
         #expect(try run(["export", snapshots, "--to", "nosuch:x"]).status == 64)
+    }
+
+    /// libcurl and libpq are opened on first use: `normalize` runs where they cannot be loaded, and
+    /// `harvest` and a PostgreSQL sink say so in one line (a library that is not ELF stands in here
+    /// for one that is missing or broken, found first through LD_LIBRARY_PATH).
+    @Test func libcurlAndLibpqAreOnlyNeededByWhatUsesThem() throws {
+        let dir = try scratchDirectory("no-libs")
+        defer { removeScratch(dir) }
+        for name in ["libcurl.so.4", "libpq.so.5"] { try "not a library".write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+        let broken = ["LD_LIBRARY_PATH": dir]
+        let normalized = try run(["normalize", sample], environment: broken)
+        #expect(normalized.status == 0, "\(normalized.stderr)")
+        #expect(!normalized.stdout.isEmpty)
+        try "http://example.invalid/report.html\n".write(toFile: dir + "/urls.txt", atomically: true, encoding: .utf8)
+        let harvest = try run(["harvest", "--sites", dir + "/urls.txt", "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc"],
+                              environment: broken)
+        #expect(harvest.status == 2)
+        #expect(harvest.stderr.split(separator: "\n").count == 1, "\(harvest.stderr)")
+        #expect(harvest.stderr.hasPrefix("nianbao: error: cannot load libcurl (libcurl.so.4) for fetching: "))
+        let export = try run(["export", packageRoot.appendingPathComponent("Snapshots").path, "--to", "postgres://nianbao@127.0.0.1:1/none"],
+                             environment: broken)
+        #expect(export.status == 1)
+        #expect(export.stderr.split(separator: "\n").count == 1, "\(export.stderr)")
+        #expect(export.stderr.contains("cannot load libpq (libpq.so.5) for PostgreSQL: "))
     }
 
     /// A PostgreSQL server that is not there is one error line and exit status 1 (it used to free
