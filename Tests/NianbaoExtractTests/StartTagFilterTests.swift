@@ -129,7 +129,7 @@ import NianbaoTestSupport
         let stopping: Set<String> = ["1bad", "-bad", #""x"#, "'y", "1 < 2", "<", "</ td>", "</3>", "<!-->", "<!--->",
                                      "<!-- a --!> b -->", "<!-- open", #"<!DOCTYPE x "half>"#, #"<!DOCTYPE html PUBLIC "a>b" "c">"#, "<?>"]
         var changed = 0
-        // NIANBAO_FILTER_FUZZ_DOCUMENTS raises the count for a longer run (300,000 per seed passed for five seeds), and
+        // NIANBAO_FILTER_FUZZ_DOCUMENTS raises the count for a longer run (1,200,000 passed over five seeds), and
         // NIANBAO_FILTER_FUZZ_SEED changes the documents.
         let documents = Int(ProcessInfo.processInfo.environment["NIANBAO_FILTER_FUZZ_DOCUMENTS"] ?? "") ?? 3000
         for d in 0..<documents {
