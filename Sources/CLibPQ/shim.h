@@ -25,7 +25,14 @@ static inline void *nianbao_pq_library(void) {
     static void *lib;
     void *l = __atomic_load_n(&lib, __ATOMIC_ACQUIRE);
     if (l == NULL) {
+#ifdef __APPLE__
+        /* Homebrew's prefixes are not on dyld's default search path. */
+        static const char *const candidates[] = {"libpq.5.dylib", "/opt/homebrew/opt/libpq/lib/libpq.5.dylib", "/usr/local/opt/libpq/lib/libpq.5.dylib",
+        "/opt/homebrew/lib/libpq.5.dylib", "/usr/local/lib/libpq.5.dylib"};
+        for (size_t i = 0; l == NULL && i < sizeof candidates / sizeof candidates[0]; i++) l = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
+#else
         l = dlopen(NIANBAO_LIBPQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+#endif
         if (l != NULL) __atomic_store_n(&lib, l, __ATOMIC_RELEASE);
     }
     return l;
