@@ -27,7 +27,7 @@ import NianbaoTestSupport
         #expect(filtered(#"<o:p style="x"></o:p>"#) == "<o:p ></o:p>")
     }
 
-    @Test func metaTagsCommentsScriptsAndDoctypesAreCopiedUnchanged() {
+    @Test func metaKeepsWhatIsReadAndCommentsScriptsAndDoctypesAreUntouched() {
         let meta = #"<meta http-equiv="Content-Type" content="text/html; charset=gbk">"#
         #expect(filtered(meta) == meta)
         #expect(filtered(#"<META NAME="PubDate" style="x" CONTENT="2024-01-22" name="x">"#) == #"<META NAME="PubDate"  CONTENT="2024-01-22" >"#)
@@ -71,8 +71,9 @@ import NianbaoTestSupport
         #expect(StartTagFilter.filter(Array("<p style=\"a\">x\u{0}y</p>".utf8)) == Array("<p style=\"a\">x\u{0}y</p>".utf8))
     }
 
-    /// Every HTML page the project has (golden inputs, among them the real 平潭 page; generated Word-style pages)
-    /// gives the same page model, links and title included, with and without the filter.
+    /// Every HTML page the project has (the golden inputs, among them the real 平潭 page, and
+    /// generated Word-style pages) gives the same page model, links and title included, with and
+    /// without the filter.
     @Test func realAndGeneratedPagesGiveTheSameModel() throws {
         var pages: [URL] = []
         let fm = FileManager.default
