@@ -13,9 +13,7 @@ final class PostgresConnection: SQLConnection {
         }
         conn = nianbao_PQconnectdb(url)
         guard nianbao_PQstatus(conn) == CONNECTION_OK else {
-            // libpq's message spans lines ("…Connection refused\n\tIs the server running…"): one line.
-            let msg = String(cString: nianbao_PQerrorMessage(conn)).split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            let msg = Self.oneLine(nianbao_PQerrorMessage(conn))
             // No PQfinish here: every property is set, so deinit runs on this throw and finishes it.
             throw SQLError.database("cannot connect to PostgreSQL: \(msg)")
         }
@@ -24,12 +22,20 @@ final class PostgresConnection: SQLConnection {
 
     deinit { nianbao_PQfinish(conn) }
 
+    /// libpq's messages span lines ("…Connection refused\n\tIs the server running…", "ERROR: …\n
+    /// DETAIL: …"); errors are reported on one line.
+    static func oneLine(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "" }
+        return String(cString: message).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
     private func check(_ res: OpaquePointer?, _ ok: ExecStatusType...) throws {
         let status = nianbao_PQresultStatus(res)
         if !ok.contains(status) {
-            let msg = String(cString: nianbao_PQresultErrorMessage(res)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let msg = Self.oneLine(nianbao_PQresultErrorMessage(res))
             nianbao_PQclear(res)
-            throw SQLError.database(msg.isEmpty ? String(cString: nianbao_PQerrorMessage(conn)) : msg)
+            throw SQLError.database(msg.isEmpty ? Self.oneLine(nianbao_PQerrorMessage(conn)) : msg)
         }
     }
 
@@ -79,7 +85,7 @@ final class PostgresConnection: SQLConnection {
             let rc = buffer.withUnsafeBufferPointer { b in
                 b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { nianbao_PQputCopyData(conn, $0, Int32(b.count)) }
             }
-            guard rc == 1 else { throw SQLError.database("COPY \(table): \(String(cString: nianbao_PQerrorMessage(conn)))") }
+            guard rc == 1 else { throw SQLError.database("COPY \(table): \(Self.oneLine(nianbao_PQerrorMessage(conn)))") }
             buffer.removeAll(keepingCapacity: true)
         }
         for row in rows {
@@ -105,7 +111,7 @@ final class PostgresConnection: SQLConnection {
             if buffer.count > 1 << 20 { try flush() }
         }
         try flush()
-        guard nianbao_PQputCopyEnd(conn, nil) == 1 else { throw SQLError.database("COPY \(table): \(String(cString: nianbao_PQerrorMessage(conn)))") }
+        guard nianbao_PQputCopyEnd(conn, nil) == 1 else { throw SQLError.database("COPY \(table): \(Self.oneLine(nianbao_PQerrorMessage(conn)))") }
         let end = nianbao_PQgetResult(conn)
         try check(end, PGRES_COMMAND_OK)
         nianbao_PQclear(end)
