@@ -1,3 +1,4 @@
+import CLibXML2
 import CStringSearch
 
 /// Drops, before libxml2 parses a page, the start-tag attributes the page model never reads.
@@ -17,8 +18,17 @@ import CStringSearch
 /// version or on error recovery (a `<` not followed by a tag name, `</` not followed by a letter,
 /// an unterminated comment, quote or tag, a bogus attribute name, a NUL byte, an over-long name,
 /// tags inside `<title>` and the other elements newer libxml2 versions read as raw text) it stops
-/// and copies the rest of the page unchanged.
+/// and copies the rest of the page unchanged. With libxml2 2.9.14 at run time — the version whose
+/// source these rules were checked against, Debian 12's — it reads the recoverable ones of those
+/// constructs the way that version does instead (``knowsRecovery``), and stops only at a NUL byte,
+/// an over-long name, an unterminated comment, quote, tag or raw text, or a doctype it cannot end.
 public enum StartTagFilter {
+    /// True when the libxml2 loaded at run time is 2.9.14, whose recovery from stray `<`, `</`,
+    /// `<?`, bogus attribute names, `<!-->`/`--!>` comments and tags inside `<title>`, `<textarea>`,
+    /// `<noscript>`… the filter follows (HTMLparser.c: htmlParseTryOrFinish's content state,
+    /// htmlParseEndTag, htmlParsePI, htmlParseStartTag, htmlParseComment). Other versions get the
+    /// conservative rules.
+    static let knowsRecovery = nianbao_libxml2_runtime_version() == 20914
     /// Attribute names kept on every element other than `<meta>`, each at its first occurrence in a
     /// tag (libxml2 ignores a repeated attribute, and checks for repeats pairwise: a tag with 50,000
     /// attributes costs it 2 s).
@@ -35,11 +45,14 @@ public enum StartTagFilter {
     static let plaintextName = Array("plaintext".utf8)
 
     /// `html` (valid UTF-8) with unread start-tag attributes removed; `html` itself when none were.
-    public static func filter(_ html: [UInt8]) -> [UInt8] {
+    public static func filter(_ html: [UInt8]) -> [UInt8] { filter(html, recovering: knowsRecovery) }
+
+    /// ``filter(_:)`` with libxml2 2.9.14's recovery rules followed or not.
+    static func filter(_ html: [UInt8], recovering: Bool) -> [UInt8] {
         html.withUnsafeBufferPointer { src -> [UInt8] in
             guard let base = src.baseAddress, src.count > 0, memchr(base, 0, src.count) == nil else { return html }
             var dropped: [Range<Int>] = []
-            scan(src, dropping: &dropped)
+            scan(src, dropping: &dropped, recovering: recovering)
             if dropped.isEmpty { return html }
             let removed = dropped.reduce(0) { $0 + $1.count }
             return [UInt8](unsafeUninitializedCapacity: src.count - removed) { out, written in
@@ -57,7 +70,7 @@ public enum StartTagFilter {
 
     /// Walks the page as libxml2 tokenizes it and collects the byte ranges of unread attributes
     /// (each one from its name to the end of its value; the blanks before it stay).
-    static func scan(_ src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>]) {
+    static func scan(_ src: UnsafeBufferPointer<UInt8>, dropping dropped: inout [Range<Int>], recovering: Bool) {
         let n = src.count
         let base = src.baseAddress!
         // The name tables as locals: a `static let` read in the loop pays its initialisation guard.
@@ -96,7 +109,22 @@ public enum StartTagFilter {
                 let b = src[j]
                 if b == UInt8(ascii: ">") { return (tagNameEnd, j + 1, false) }
                 if b == UInt8(ascii: "/"), j + 1 < n, src[j + 1] == UInt8(ascii: ">") { return (tagNameEnd, j + 2, true) }
-                guard isNameStart(b), let attributeNameEnd = nameEnd(j) else { return nil }
+                guard isNameStart(b) else {
+                    // libxml2 dumps a bogus attribute up to the next blank, `>` or `/>`.
+                    guard recovering else { return nil }
+                    // A bogus `=` right after a cut attribute would join the attribute before that
+                    // one (`nowrap .y=2 = x` cut to `nowrap = x`): that cut is undone.
+                    if b == UInt8(ascii: "="), let last = dropped.last, last.lowerBound > lt,
+                       src[last.upperBound..<j].allSatisfy(isBlank) {
+                        dropped.removeLast()
+                    }
+                    while j < n, !isBlank(src[j]), src[j] != UInt8(ascii: ">"), !(src[j] == UInt8(ascii: "/") && j + 1 < n && src[j + 1] == UInt8(ascii: ">")) {
+                        j += 1
+                    }
+                    skipBlanks(&j)
+                    continue
+                }
+                guard let attributeNameEnd = nameEnd(j) else { return nil }
                 let attributeStart = j
                 j = attributeNameEnd
                 skipBlanks(&j)
@@ -128,18 +156,36 @@ public enum StartTagFilter {
             guard lt + 1 < n else { return }
             let next = src[lt + 1]
             if next == UInt8(ascii: "/") {
-                // End tag: libxml2 skips to the first `>`, quotes or not.
-                guard lt + 2 < n, isASCIILetter(src[lt + 2]), let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
-                i = gt + 1
+                // End tag: libxml2 skips to the first `>`, quotes or not. Without a name it drops the
+                // `</` and reads on as text.
+                guard lt + 2 < n else { return }
+                if recovering ? isNameStart(src[lt + 2]) : isASCIILetter(src[lt + 2]) {
+                    guard let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
+                    i = gt + 1
+                } else {
+                    guard recovering else { return }
+                    i = lt + 2
+                }
             } else if next == UInt8(ascii: "!") {
                 if lt + 3 < n, src[lt + 2] == UInt8(ascii: "-"), src[lt + 3] == UInt8(ascii: "-") {
-                    // Comment: ends at the first `-->` from its fifth byte on. Forms later versions
-                    // end elsewhere (`<!-->`, `<!--->`, `--!>`) stop the filter.
-                    guard lt + 5 < n, src[lt + 4] != UInt8(ascii: ">"),
-                          !(src[lt + 4] == UInt8(ascii: "-") && src[lt + 5] == UInt8(ascii: ">")),
-                          let end = find("-->", from: lt + 4) else { return }
-                    if let bang = find("--!>", from: lt + 4), bang < end { return }
-                    i = end + 3
+                    // Comment: ends at the first `-->` from its fifth byte on, or (2.9.14) at an
+                    // earlier `--!>`. Without recovery, forms later versions end elsewhere
+                    // (`<!-->`, `<!--->`, `--!>`) stop the filter.
+                    let end = find("-->", from: lt + 4), bang = find("--!>", from: lt + 4)
+                    if recovering {
+                        switch (end, bang) {
+                        case (let e?, let b?): i = b < e ? b + 4 : e + 3
+                        case (let e?, nil): i = e + 3
+                        case (nil, let b?): i = b + 4
+                        case (nil, nil): return
+                        }
+                    } else {
+                        guard lt + 5 < n, src[lt + 4] != UInt8(ascii: ">"),
+                              !(src[lt + 4] == UInt8(ascii: "-") && src[lt + 5] == UInt8(ascii: ">")),
+                              let end else { return }
+                        if let bang, bang < end { return }
+                        i = end + 3
+                    }
                 } else {
                     // Doctype or bogus comment (`<![if !supportLists]>`): ends at the first `>`, which
                     // must not sit inside a quoted literal; a `<` before it stops the filter.
@@ -154,10 +200,17 @@ public enum StartTagFilter {
                     i = gt + 1
                 }
             } else if next == UInt8(ascii: "?") {
-                // Processing instruction: to the first `>`.
-                guard lt + 2 < n, isASCIILetter(src[lt + 2]), let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
-                if let other = find(UInt8(ascii: "<"), from: lt + 2), other < gt { return }
-                i = gt + 1
+                // Processing instruction: to the first `>`. Without a target name libxml2 2.9.14
+                // drops the `<?` and reads on as text.
+                guard lt + 2 < n else { return }
+                if isASCIILetter(src[lt + 2]) {
+                    guard let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
+                    if let other = find(UInt8(ascii: "<"), from: lt + 2), other < gt { return }
+                    i = gt + 1
+                } else {
+                    guard recovering, !isNameStartOfXMLName(src[lt + 2]) else { return }
+                    i = lt + 2
+                }
             } else if isASCIILetter(next) {
                 // A tag's drops stand only once the whole tag is read: half of them, applied to a tag
                 // libxml2 reads differently, could join what remains differently.
@@ -173,16 +226,18 @@ public enum StartTagFilter {
                         // Raw text: up to `</name` in any case, copied unchanged.
                         guard let close = findEndTag(raw, from: i, src: src) else { return }
                         i = close
-                    } else if let raw = versionDependentRawElements.first(where: { equalsLowercased(src, name, $0) }) {
+                    } else if !recovering, let raw = versionDependentRawElements.first(where: { equalsLowercased(src, name, $0) }) {
                         guard let close = findEndTag(raw, from: i, src: src) else { return }
                         if let other = find(UInt8(ascii: "<"), from: i), other < close { return }
                         i = close
-                    } else if equalsLowercased(src, name, plaintextName) {
+                    } else if !recovering, equalsLowercased(src, name, plaintextName) {
                         return
                     }
                 }
             } else {
-                return
+                // `<` before anything else: libxml2 2.9.14 gives it as text and reads on.
+                guard recovering else { return }
+                i = lt + 1
             }
         }
     }
@@ -210,6 +265,11 @@ public enum StartTagFilter {
     /// A first byte htmlParseHTMLName accepts: a letter, `_`, `:` or `.`.
     @inline(__always) static func isNameStart(_ b: UInt8) -> Bool {
         isASCIILetter(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":") || b == UInt8(ascii: ".")
+    }
+    /// A first byte htmlParsePI's target name (htmlParseName) could start with besides an ASCII
+    /// letter: `_`, `:`, or the lead byte of a non-ASCII character (which may be a letter).
+    @inline(__always) static func isNameStartOfXMLName(_ b: UInt8) -> Bool {
+        b == UInt8(ascii: "_") || b == UInt8(ascii: ":") || b >= 0x80
     }
     /// A byte htmlParseHTMLName continues a name with: a letter, a digit, `:`, `-`, `_` or `.`.
     @inline(__always) static func isNameByte(_ b: UInt8) -> Bool {
