@@ -5,12 +5,15 @@
 #   2. harvest again (only conditional requests, nothing new);
 #   3. re-normalize the WARC captures offline, as a newer extractor would;
 #   4. normalize the bundled golden corpus (Snapshots/).
-# Everything lands in out/: state.sqlite, warc/, records/, nianbao.sqlite, snapshots/.
+# Everything lands in out/: state.sqlite, warc/, records/, nianbao.sqlite, snapshots/. out/ is made
+# afresh on every run: the fixture sites listen on a new port each time, so their URLs (and the
+# record ids made from them) change, and an old out/ would only pile up records of dead URLs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --product nianbao 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
 bin=$(swift build -c release --show-bin-path)/nianbao
+rm -rf out
 mkdir -p out
 python3 Tests/Fixtures/fixture_site.py --hosts 3 --reports 6 > out/fixture.port &
 fixture=$!
