@@ -21,7 +21,7 @@ import CStringSearch
 /// and copies the rest of the page unchanged. With libxml2 2.9.14 at run time — the version whose
 /// source these rules were checked against, Debian 12's — it reads the recoverable ones of those
 /// constructs the way that version does instead (``knowsRecovery``), and stops only at a NUL byte,
-/// an over-long name, an unterminated comment, quote, tag or raw text, or a doctype it cannot end.
+/// an unterminated comment, quote, tag or raw text, or a doctype it cannot end.
 public enum StartTagFilter {
     /// True when the libxml2 loaded at run time is 2.9.14, whose recovery from stray `<`, `</`,
     /// `<?`, bogus attribute names, `<!-->`/`--!>` comments and tags inside `<title>`, `<textarea>`,
@@ -87,11 +87,13 @@ public enum StartTagFilter {
             return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
         }
         func skipBlanks(_ j: inout Int) { while j < n, isBlank(src[j]) { j += 1 } }
-        /// End (exclusive) of an HTML name starting at `j` (libxml2's htmlParseHTMLName), or nil when
-        /// it is too long for libxml2 to read whole.
+        /// End (exclusive) of an HTML name starting at `j` as libxml2's htmlParseHTMLName reads it: at
+        /// most 100 bytes, the rest of a longer run being read as what follows (2.9.14); without the
+        /// recovery rules, nil for a run of 90 bytes or more.
         func nameEnd(_ j: Int) -> Int? {
             var k = j
             while k < n, isNameByte(src[k]) { k += 1 }
+            if recovering { return min(k, j + 100) }
             return k - j < 90 ? k : nil
         }
 
