@@ -161,7 +161,7 @@ import NianbaoTestSupport
         let bogusTokens = [long, long + "x", long + "xcolspan=3", long + "-1", long + "1234567890" + long,
                            "=", "= x", "=\"a>b\"", #""q""#, "'q'", "宽=1", "/", "//", "/x", "<", "<b", "?", "@x=1", "=''"]
         var changed = 0
-        // NIANBAO_FILTER_FUZZ_DOCUMENTS raises the count for a longer run (1,400,000 passed over six
+        // NIANBAO_FILTER_FUZZ_DOCUMENTS raises the count for a longer run (1,200,000 passed over five
         // seeds, both ways), and NIANBAO_FILTER_FUZZ_SEED changes the documents.
         let documents = Int(ProcessInfo.processInfo.environment["NIANBAO_FILTER_FUZZ_DOCUMENTS"] ?? "") ?? 3000
         for d in 0..<documents {
