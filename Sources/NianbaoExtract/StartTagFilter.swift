@@ -50,7 +50,7 @@ public enum StartTagFilter {
     /// ``filter(_:)`` with libxml2 2.9.14's recovery rules followed or not.
     static func filter(_ html: [UInt8], recovering: Bool) -> [UInt8] {
         html.withUnsafeBufferPointer { src -> [UInt8] in
-            guard let base = src.baseAddress, src.count > 0, memchr(base, 0, src.count) == nil else { return html }
+            guard let base = src.baseAddress, src.count > 0, firstIndex(of: 0, in: src, from: 0) == nil else { return html }
             var dropped: [Range<Int>] = []
             scan(src, dropping: &dropped, recovering: recovering)
             if dropped.isEmpty { return html }
@@ -76,14 +76,11 @@ public enum StartTagFilter {
         // The name tables as locals: a `static let` read in the loop pays its initialisation guard.
         let keptAttributes = keptAttributes, keptMetaAttributes = keptMetaAttributes, rawTextElements = rawTextElements
         let versionDependentRawElements = versionDependentRawElements, metaName = metaName, plaintextName = plaintextName
-        /// Offset of the first `byte` at or after `from`, or nil.
-        func find(_ byte: UInt8, from: Int) -> Int? {
-            guard from < n, let p = memchr(base + from, Int32(byte), n - from) else { return nil }
-            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
-        }
-        /// Offset of the first `needle` at or after `from`, or nil.
-        func find(_ needle: StaticString, from: Int) -> Int? {
-            guard from < n, let p = nianbao_memmem(base + from, n - from, needle.utf8Start, needle.utf8CodeUnitCount) else { return nil }
+        func find(_ byte: UInt8, from: Int, before end: Int? = nil) -> Int? { firstIndex(of: byte, in: src, from: from, before: end) }
+        /// Offset of the first `needle` starting in `from..<end` (end: the page's end), or nil.
+        func find(_ needle: StaticString, from: Int, before end: Int? = nil) -> Int? {
+            let stop = min(n, (end ?? n) + needle.utf8CodeUnitCount - 1)
+            guard from < stop, let p = nianbao_memmem(base + from, stop - from, needle.utf8Start, needle.utf8CodeUnitCount) else { return nil }
             return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
         }
         func skipBlanks(_ j: inout Int) { while j < n, isBlank(src[j]) { j += 1 } }
@@ -173,7 +170,8 @@ public enum StartTagFilter {
                     // Comment: ends at the first `-->` from its fifth byte on, or (2.9.14) at an
                     // earlier `--!>`. Without recovery, forms later versions end elsewhere
                     // (`<!-->`, `<!--->`, `--!>`) stop the filter.
-                    let end = find("-->", from: lt + 4), bang = find("--!>", from: lt + 4)
+                    // `--!>` only matters before the first `-->`: look for it there, not to the page's end.
+                    let end = find("-->", from: lt + 4), bang = find("--!>", from: lt + 4, before: end)
                     if recovering {
                         switch (end, bang) {
                         case (let e?, let b?): i = b < e ? b + 4 : e + 3
@@ -207,7 +205,7 @@ public enum StartTagFilter {
                 guard lt + 2 < n else { return }
                 if isASCIILetter(src[lt + 2]) {
                     guard let gt = find(UInt8(ascii: ">"), from: lt + 2) else { return }
-                    if let other = find(UInt8(ascii: "<"), from: lt + 2), other < gt { return }
+                    if find(UInt8(ascii: "<"), from: lt + 2, before: gt) != nil { return }
                     i = gt + 1
                 } else {
                     guard recovering, !isNameStartOfXMLName(src[lt + 2]) else { return }
@@ -230,7 +228,7 @@ public enum StartTagFilter {
                         i = close
                     } else if !recovering, let raw = versionDependentRawElements.first(where: { equalsLowercased(src, name, $0) }) {
                         guard let close = findEndTag(raw, from: i, src: src) else { return }
-                        if let other = find(UInt8(ascii: "<"), from: i), other < close { return }
+                        if find(UInt8(ascii: "<"), from: i, before: close) != nil { return }
                         i = close
                     } else if !recovering, equalsLowercased(src, name, plaintextName) {
                         return
@@ -251,8 +249,7 @@ public enum StartTagFilter {
         var k = from
         let n = src.count
         while k + 1 + name.count < n {
-            guard let p = memchr(src.baseAddress! + k, Int32(UInt8(ascii: "<")), n - k) else { return nil }
-            let lt = src.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            guard let lt = firstIndex(of: UInt8(ascii: "<"), in: src, from: k) else { return nil }
             let after = lt + 2 + name.count
             if after <= n, src[lt + 1] == UInt8(ascii: "/"), equalsLowercased(src, (lt + 2)..<after, name) {
                 return after < n && isNameByte(src[after]) ? nil : lt
@@ -260,6 +257,13 @@ public enum StartTagFilter {
             k = lt + 1
         }
         return nil
+    }
+
+    /// Offset of the first `byte` in `from..<end` (end: the buffer's end), or nil.
+    static func firstIndex(of byte: UInt8, in src: UnsafeBufferPointer<UInt8>, from: Int, before end: Int? = nil) -> Int? {
+        let stop = min(src.count, end ?? src.count)
+        guard from < stop, let p = memchr(src.baseAddress! + from, Int32(byte), stop - from) else { return nil }
+        return src.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
     }
 
     @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
