@@ -83,6 +83,14 @@ public enum StartTagFilter {
             guard from < stop, let p = nianbao_memmem(base + from, stop - from, needle.utf8Start, needle.utf8CodeUnitCount) else { return nil }
             return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
         }
+        // The last `-->` search and its answer: comments closed by `--!>` on a page with no `-->`
+        // after them must not each search to the page's end again.
+        var commentEndSearch: (from: Int, found: Int?) = (Int.max, nil)
+        func commentEnd(from: Int) -> Int? {
+            if from >= commentEndSearch.from, commentEndSearch.found.map({ $0 >= from }) ?? true { return commentEndSearch.found }
+            commentEndSearch = (from, find("-->", from: from))
+            return commentEndSearch.found
+        }
         func skipBlanks(_ j: inout Int) { while j < n, isBlank(src[j]) { j += 1 } }
         /// End (exclusive) of an HTML name starting at `j` as libxml2's htmlParseHTMLName reads it: at
         /// most 100 bytes, the rest of a longer run being read as what follows (2.9.14); without the
@@ -171,7 +179,7 @@ public enum StartTagFilter {
                     // earlier `--!>`. Without recovery, forms later versions end elsewhere
                     // (`<!-->`, `<!--->`, `--!>`) stop the filter.
                     // `--!>` only matters before the first `-->`: look for it there, not to the page's end.
-                    let end = find("-->", from: lt + 4), bang = find("--!>", from: lt + 4, before: end)
+                    let end = commentEnd(from: lt + 4), bang = find("--!>", from: lt + 4, before: end)
                     if recovering {
                         switch (end, bang) {
                         case (let e?, let b?): i = b < e ? b + 4 : e + 3
