@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "NianbaoTestSupport", path: "Tests/NianbaoTestSupport"),
         .testTarget(name: "NianbaoDecodeTests", dependencies: ["NianbaoDecode"]),
         .testTarget(name: "NianbaoEncodeTests", dependencies: ["NianbaoEncode", "NianbaoNormalize"]),
-        .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract", "NianbaoDecode", "NianbaoTestSupport"]),
+        .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract", "NianbaoDecode", "NianbaoFetch", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoSQL", "NianbaoPipeline", "NianbaoTestSupport"]),

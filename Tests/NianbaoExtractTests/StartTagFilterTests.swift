@@ -3,6 +3,7 @@ import Testing
 import NianbaoDecode
 import NianbaoTestSupport
 @testable import NianbaoExtract
+@testable import NianbaoFetch  // SplitMix, the harvester's seeded generator
 
 /// The start-tag filter must never change what the reader makes of a page: every check here reads
 /// pages with and without it through the real libxml2 and compares the page models.
@@ -131,7 +132,7 @@ import NianbaoTestSupport
     /// raw text holding tags, comment and doctype variants, bogus names, glued attributes, unclosed
     /// tags. libxml2 must build the same model from each page with and without the filter.
     @Test func adversarialPagesGiveTheSameModel() {
-        var rng = SplitMix64(seed: UInt64(ProcessInfo.processInfo.environment["NIANBAO_FILTER_FUZZ_SEED"] ?? "") ?? 20261129)
+        var rng = SplitMix(seed: UInt64(ProcessInfo.processInfo.environment["NIANBAO_FILTER_FUZZ_SEED"] ?? "") ?? 20261129)
         // Names of 100 bytes and more: libxml2 2.9.14 reads 100 and the rest as what follows.
         let long = String(repeating: "n", count: 99)
         let longTagNames = [String(repeating: "t", count: 100) + "d colspan=2", "d" + String(repeating: "i", count: 98) + "v"]
@@ -206,16 +207,7 @@ import NianbaoTestSupport
     }
 }
 
-/// A small deterministic generator (SplitMix64) for reproducible random documents.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix {
+    /// A number in 0..<n, for picking the parts of a random document.
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
