@@ -58,6 +58,9 @@ public struct PageModel: Sendable, Equatable {
     public var segments: [Segment]
     /// The page's links (`<a href>`), in order, for discovery.
     public var links: [PageLink]
+    /// The header block a crawler wrote before a text copy's body (`标题:`, `原文链接:`, … up to a
+    /// `==== 正文 ====` rule), field by field as written; empty for pages without one.
+    public var headerFields: [HeaderField] = []
 
     /// Creates a page model.
     public init(format: InputFormat, htmlTitle: String? = nil, metaTags: [String: String] = [:], segments: [Segment], links: [PageLink] = []) {
@@ -173,6 +176,67 @@ public enum TextWhitespace {
     }
 }
 
+/// One `label: value` line of a crawler's header block.
+public struct HeaderField: Sendable, Equatable {
+    /// The label as written, without its colon.
+    public var label: String
+    /// The value, trimmed; empty when the crawler wrote none.
+    public var value: String
+
+    /// Creates a field.
+    public init(label: String, value: String) {
+        self.label = label
+        self.value = value
+    }
+}
+
+/// The header block that site-archive crawlers write before the body of a text copy
+/// (`标题: …`, `发布时间: …`, `原文链接: …`, `本地目录: …`, then `==================== 正文 ====================`).
+public enum CrawlHeader {
+    /// Labels crawlers write; without a 正文 rule, a block needs three of them at the top of the file.
+    static let knownLabels: Set<String> = ["标题", "发布时间", "发布日期", "文号", "发布机构", "栏目", "原文链接", "本地目录", "来源",
+                                           "索引号", "链接", "网址", "URL", "url", "抓取时间", "采集时间", "作者", "关键词", "分类"]
+
+    /// A line `label: value` with a short label, or nil.
+    static func field(_ line: String) -> HeaderField? {
+        guard let colon = line.firstIndex(where: { $0 == ":" || $0 == "：" }) else { return nil }
+        let label = TextWhitespace.trim(String(line[..<colon]))
+        guard (1...8).contains(label.count), label.allSatisfy({ $0.isLetter }) else { return nil }
+        return HeaderField(label: label, value: TextWhitespace.trim(String(line[line.index(after: colon)...])))
+    }
+
+    /// True for the rule that ends the block: `==== 正文 ====` (any run of `=`, `-` or `*`).
+    static func isBodyRule(_ line: String) -> Bool {
+        let core = line.filter { $0 != "=" && $0 != "-" && $0 != "*" && $0 != " " }
+        return core == "正文" && line.count > core.count + 2
+    }
+
+    /// The source URL a crawler recorded (`原文链接`, `链接`, `网址`, `URL`), when it is an http(s) URL.
+    public static func sourceURL(_ fields: [HeaderField]) -> String? {
+        for f in fields where ["原文链接", "原文地址", "链接", "网址", "URL", "url"].contains(f.label) {
+            let v = f.value.lowercased()
+            if (v.hasPrefix("http://") || v.hasPrefix("https://")), !f.value.contains(" ") { return f.value }
+        }
+        return nil
+    }
+
+    /// Splits the header block off the lines of a text copy: (fields, index of the first body line).
+    public static func split(_ lines: [String]) -> (fields: [HeaderField], bodyStart: Int) {
+        // With a 正文 rule near the top, everything before it is the header.
+        if let rule = lines.prefix(30).firstIndex(where: isBodyRule) {
+            let fields = lines[..<rule].compactMap(field)
+            if fields.count >= 2 { return (fields, rule + 1) }
+        }
+        var fields: [HeaderField] = []
+        var i = 0
+        while i < lines.count, let f = field(lines[i]), knownLabels.contains(f.label) {
+            fields.append(f)
+            i += 1
+        }
+        return fields.count >= 3 ? (fields, i) : ([], 0)
+    }
+}
+
 /// Reads a flattened text copy: one segment per non-empty line, each line trimmed and its
 /// spacing collapsed. Pipes and cell structure are kept for the table reconstruction.
 public enum TextPageReader {
@@ -189,6 +253,10 @@ public enum TextPageReader {
             if u == "\n" || u == "\r" || u == "\u{2028}" || u == "\u{2029}" { flush() } else { line.append(u) }
         }
         flush()
-        return PageModel(format: .text, segments: segments)
+        let lines = segments.map { if case .line(let l) = $0 { return l } else { return "" } }
+        let header = CrawlHeader.split(lines)
+        var page = PageModel(format: .text, segments: Array(segments[header.bodyStart...]))
+        page.headerFields = header.fields
+        return page
     }
 }

@@ -54,6 +54,17 @@ public struct DecimalNumber: Sendable, Equatable, Hashable, CustomStringConverti
     public func yuanToWanYuan() -> DecimalNumber { DecimalNumber(mantissa: mantissa, scale: scale + 4) }
 }
 
+extension DecimalNumber: Comparable {
+    /// Numeric order (scales aligned).
+    public static func < (a: DecimalNumber, b: DecimalNumber) -> Bool {
+        let scale = max(a.scale, b.scale)
+        var x = a.mantissa, y = b.mantissa
+        for _ in a.scale..<scale { x *= 10 }
+        for _ in b.scale..<scale { y *= 10 }
+        return x < y
+    }
+}
+
 /// What one table cell of the page holds, before it is placed in the canonical record.
 public enum CellToken: Sendable, Equatable {
     /// A number, with the raw text and the conversions applied to read it.
@@ -62,6 +73,10 @@ public enum CellToken: Sendable, Equatable {
     case notApplicable(raw: String)
     /// An empty cell (a blank `<td>`, a lone `|` line).
     case blank
+    /// Digits of one or several cells written together with no separator (a flattened text copy:
+    /// `规章000`, `15130000154`): where the cells end is no longer on the page, and is decided by
+    /// ``DigitRunSplitter`` and the identities, or not at all.
+    case run(String)
 
     /// The raw text of the cell, nil for a blank.
     public var raw: String? {
@@ -69,6 +84,7 @@ public enum CellToken: Sendable, Equatable {
         case .number(_, let raw, _, _): return raw
         case .notApplicable(let raw): return raw
         case .blank: return nil
+        case .run(let digits): return digits
         }
     }
 }

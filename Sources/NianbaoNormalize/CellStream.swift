@@ -99,7 +99,7 @@ enum CellStreamBuilder {
     /// A line without pipes: whitespace-separated numbers become cells, runs of words one label.
     static func appendWords(_ text: String, to out: inout [StreamCell], rowStart: Bool) {
         let words = text.split(separator: " ").map(String.init)
-        if words.count <= 1 {
+        if words.count <= 1, GluedText.pieces(text) == nil {
             out.append(make(text, rowStart: rowStart, fromGrid: false))
             return
         }
@@ -117,6 +117,20 @@ enum CellStreamBuilder {
                 flushLabel()
                 out.append(StreamCell(text: w, key: LabelText.matchKey(w), token: t, rowStart: first, fromGrid: false))
                 first = false
+            } else if let pieces = GluedText.pieces(w) {
+                // Labels and values written together (a crawled text copy): each run is a value token.
+                for (k, piece) in pieces.enumerated() {
+                    switch piece {
+                    case .label(let text):
+                        if k > 0 || GluedText.startsLabel(Array(text), at: 0) { flushLabel() }
+                        label.append(text)
+                    case .run(let digits):
+                        flushLabel()
+                        let token: CellToken = digits.utf8.count == 1 ? CellParser.parse(digits)! : .run(digits)
+                        out.append(StreamCell(text: digits, key: digits, token: token, rowStart: first, fromGrid: false))
+                        first = false
+                    }
+                }
             } else {
                 label.append(w)
             }

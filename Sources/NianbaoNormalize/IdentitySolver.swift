@@ -101,39 +101,94 @@ enum BoundPropagation {
     }
 }
 
-/// A row of cells whose page tokens may have lost their positions (flattened input, B5).
+/// One way to read a row: a value per column (nil: a blank or dropped cell) and the text that gave it.
+struct RowReading: Equatable {
+    var values: [Int?]
+    var raws: [String?]
+}
+
+/// How the page gave a row's cells.
+enum RowEvidence: Equatable {
+    /// One token per column, positions exact.
+    case positional
+    /// Fewer tokens than columns (blank cells dropped, B5): every order-preserving placement is a reading.
+    case compressed
+    /// Digits of several cells run together (a crawled text copy): every split is a reading; `raw`
+    /// is the row's values as written.
+    case segmented(raw: String)
+}
+
+/// A row of cells and every reading of it that the page allows.
 struct SolverRow {
     /// Cell indexes of the row, in column order.
     var cells: [Int]
-    /// Token values in page order: a number, or nil for a blank / not-applicable cell.
-    var tokens: [Int?]
-    /// Raw text of each token.
-    var raws: [String?]
-    /// True when tokens.count == cells.count and their positions are exact.
-    var positional: Bool
-    /// Index of the column the layout prior wants the last token in (the row's 总计), if any.
-    var totalColumn: Int?
+    /// The readings; one for a positional row, none when nothing fits (a run no split of which fits).
+    var readings: [RowReading]
+    var evidence: RowEvidence
+
+    init(cells: [Int], readings: [RowReading], evidence: RowEvidence) {
+        self.cells = cells
+        self.readings = readings
+        self.evidence = evidence
+    }
+
+    /// A row from page tokens in page order: positional when there is one per column, else every
+    /// order-preserving placement of the tokens (capped at 20 000).
+    init(cells: [Int], tokens: [Int?], raws: [String?], positional: Bool) {
+        self.cells = cells
+        if positional || tokens.count >= cells.count {
+            evidence = .positional
+            readings = [RowReading(values: Array(tokens.prefix(cells.count)), raws: Array(raws.prefix(cells.count)))]
+            return
+        }
+        evidence = .compressed
+        readings = SolverRow.placements(n: cells.count, k: tokens.count).map { columns in
+            var values = [Int?](repeating: nil, count: cells.count)
+            var r = [String?](repeating: nil, count: cells.count)
+            for (t, col) in columns.enumerated() { values[col] = tokens[t]; r[col] = raws[t] }
+            return RowReading(values: values, raws: r)
+        }
+    }
+
+    /// Every order-preserving placement of k tokens into n columns, capped at 20 000.
+    static func placements(n: Int, k: Int) -> [[Int]] {
+        guard k > 0, k <= n else { return [Array(0..<min(k, n))] }
+        var out: [[Int]] = []
+        var combo = Array(0..<k)
+        while true {
+            out.append(combo)
+            if out.count >= 20_000 { break }
+            var i = k - 1
+            while i >= 0, combo[i] == n - k + i { i -= 1 }
+            if i < 0 { break }
+            combo[i] += 1
+            for j in (i + 1)..<k { combo[j] = combo[j - 1] + 1 }
+        }
+        return out
+    }
 }
 
 /// How the solver settled one cell.
 struct SolvedCell: Equatable {
     var value: Int?
-    /// "reported", "inferred", "blank_as_zero", "placed", "missing", "ambiguous".
+    /// "reported", "inferred", "blank_as_zero", "placed", "segmented", "missing", "ambiguous".
     var status: String
     var raw: String?
     var rule: String?
     var candidates: [Int]?
 }
 
-/// Places flattened rows and fills cells from the identities, never overwriting a reported value.
+/// Reads rows whose cells lost their positions or separators, and fills cells from the identities,
+/// never overwriting a reported value and never choosing between readings by preference.
 ///
-/// 1. Positional rows are fixed; rows with fewer tokens than columns get every order-preserving
-///    placement (C(n, k)).
-/// 2. Identities already broken by reported values are set aside (they become failing checks).
-/// 3. A placement survives if the identities can still hold with it. A row whose surviving
-///    placements all lead, after propagation, to the same values is fixed. Repeat.
-/// 4. A row still open takes the layout prior (total last, the rest from the first column) among its
-///    surviving placements; cells whose value depended on that choice are `placed`, with candidates.
+/// 1. Positional rows are fixed; a row with one reading (a digit run with one split) too.
+/// 2. Identities already broken by those values are set aside (they become failing checks).
+/// 3. Each other row keeps the readings its own identities allow (row by row), then the readings
+///    the identities of the whole table allow, with every other open row bounded by what its
+///    readings allow (jointly). A row left with one reading, or whose readings all give the same
+///    values, is fixed. Repeat to a fixed point.
+/// 4. A row still open: a cell on which all its readings agree takes that value; the others are
+///    `ambiguous`, value null, with the values the readings give as candidates.
 /// 5. Propagation forces what the identities force (`inferred`, or `blank_as_zero` when forced to 0).
 /// 6. Blanks left open become 0 (`blank_as_zero`, rule `convention.blank_is_zero`) only when the
 ///    table is otherwise populated and all identities hold with them at 0; otherwise `ambiguous`
@@ -149,26 +204,48 @@ struct IdentitySolver {
         var broken: Set<String>
     }
 
-    private struct Placement: Hashable {
-        /// Column of each token.
-        var columns: [Int]
-    }
-
     func solve() -> Outcome {
         var base = [CellDomain](repeating: .unknown, count: cellCount)
         // Per cell (arrays, not dictionaries: cells are dense small integers).
         var tokenAt = [(value: Int?, raw: String?)?](repeating: nil, count: cellCount)  // fixed token per cell
         var observed = [Bool](repeating: false, count: cellCount)  // cells of rows the page shows
-        var open: [Int: [Placement]] = [:]
-        for (r, row) in rows.enumerated() {
-            if row.positional {
-                for (k, cell) in row.cells.enumerated() {
-                    observed[cell] = true
-                    tokenAt[cell] = (row.tokens[k], row.raws[k])
-                    if let v = row.tokens[k] { base[cell] = .fixed(v) }
+        var status = [SolvedCell?](repeating: nil, count: cellCount)
+        var open: [Int: [RowReading]] = [:]
+
+        func settle(_ r: Int, _ reading: RowReading, rule: String?, into d: inout [CellDomain]) {
+            let row = rows[r]
+            for (col, cell) in row.cells.enumerated() {
+                observed[cell] = true
+                tokenAt[cell] = (reading.values[col], reading.raws[col])
+                guard let v = reading.values[col] else { continue }
+                d[cell] = .fixed(v)
+                switch row.evidence {
+                case .segmented(let raw):
+                    status[cell] = SolvedCell(value: v, status: "segmented", raw: raw, rule: rule)
+                case .compressed:
+                    if let rule { status[cell] = SolvedCell(value: v, status: "placed", raw: reading.raws[col], rule: rule) }
+                case .positional:
+                    break
                 }
-            } else if !row.tokens.isEmpty {
-                open[r] = placements(n: row.cells.count, k: row.tokens.count)
+            }
+        }
+        func apply(_ reading: RowReading, row: SolverRow, to d: inout [CellDomain]) {
+            for (col, cell) in row.cells.enumerated() { if let v = reading.values[col] { d[cell] = .fixed(v) } }
+        }
+
+        for (r, row) in rows.enumerated() {
+            switch (row.evidence, row.readings.count) {
+            case (.segmented(let raw), 0):
+                // No split of the runs fits the row: nothing is read from it.
+                for cell in row.cells { status[cell] = SolvedCell(value: nil, status: "missing", raw: raw, rule: "segmentation.no_split") }
+            case (.segmented, 1):
+                settle(r, row.readings[0], rule: "segmentation.unique", into: &base)
+            case (_, 0):
+                continue
+            case (.positional, _), (_, 1):
+                settle(r, row.readings[0], rule: nil, into: &base)
+            default:
+                open[r] = row.readings
             }
         }
         // Identities broken by reported values alone.
@@ -196,85 +273,143 @@ struct IdentitySolver {
             if !dropped { active = []; break }
         }
 
-        var status = [SolvedCell?](repeating: nil, count: cellCount)
-        var current = base
-
-        func apply(_ p: Placement, row: SolverRow, to d: inout [CellDomain]) {
-            for (t, col) in p.columns.enumerated() {
-                if let v = row.tokens[t] { d[row.cells[col]] = .fixed(v) }
-            }
-        }
-
-        func outcomes(_ r: Int, _ ps: [Placement]) -> [(Placement, [Int?])] {
-            var res: [(Placement, [Int?])] = []
-            for p in ps {
-                var d = current
-                apply(p, row: rows[r], to: &d)
-                if BoundPropagation.propagate(&d, active) {
-                    res.append((p, rows[r].cells.map { d[$0].value }))
-                }
-            }
-            return res
-        }
-
-        // Per open row, the values each column could take before the layout prior was first used:
-        // a row settled after that point may owe its columns to the prior, through the identities.
-        var beforePrior: [Int: [Set<Int>]] = [:]
-
-        func fix(_ r: Int, _ chosen: Placement, survivors: [(Placement, [Int?])]) {
+        // 3. Row by row: the readings the row's own identities allow.
+        for r in open.keys.sorted() {
             let row = rows[r]
-            apply(chosen, row: row, to: &current)
-            let columnValues: [Set<Int>] = beforePrior[r] ?? row.cells.indices.map { col in Set(survivors.compactMap { $0.1[col] }) }
-            for (col, cell) in row.cells.enumerated() {
-                observed[cell] = true
-                let tokenIndex = chosen.columns.firstIndex(of: col)
-                let raw = tokenIndex.flatMap { row.raws[$0] }
-                let token = tokenIndex.flatMap { row.tokens[$0] }
-                tokenAt[cell] = (token, raw)
-                let values = columnValues[col]
-                if values.count > 1 {
-                    status[cell] = SolvedCell(value: token, status: "placed", raw: raw, rule: "placement.layout_prior",
-                                              candidates: values.sorted())
-                }
+            let cellSet = Set(row.cells)
+            let own = active.filter { $0.terms.allSatisfy { cellSet.contains($0.cell) } }
+            let kept = open[r]!.filter { reading in
+                var d = base
+                apply(reading, row: row, to: &d)
+                return BoundPropagation.propagate(&d, own)
+            }
+            if kept.isEmpty {
+                let rule = row.evidence == .compressed ? "placement.no_placement" : "segmentation.no_split"
+                for cell in row.cells { status[cell] = SolvedCell(value: nil, status: "missing", raw: nil, rule: rule) }
+                open[r] = nil
+            } else {
+                open[r] = kept
             }
         }
 
-        // 3./4. settle open rows.
-        var openRows = open.keys.sorted()
-        var guardCount = 0
-        while !openRows.isEmpty && guardCount < 200 {
-            guardCount += 1
-            var progressed = false
-            for r in openRows {
-                let outs = outcomes(r, open[r]!)
-                open[r] = outs.map(\.0)
+        // Then jointly over the table, each other open row bounded by its readings.
+        var current = base
+        func bounded(except r: Int) -> [CellDomain] {
+            var d = current
+            for (o, readings) in open where o != r {
+                for (col, cell) in rows[o].cells.enumerated() {
+                    var lo = Int.max, hi = Int.min
+                    for reading in readings {
+                        guard let v = reading.values[col] else { lo = Int.max; break }
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                    }
+                    if lo != Int.max { d[cell] = CellDomain(lo: max(d[cell].lo, lo), hi: min(d[cell].hi ?? hi, hi)) }
+                }
+            }
+            return d
+        }
+        /// Each reading that the active identities allow, with the row's cells after propagation and
+        /// the columns of dropped cells that only the blank convention (0) settles.
+        func outcomes(_ r: Int) -> [(reading: RowReading, domains: [CellDomain], zeroFilled: [Int])] {
+            let context = bounded(except: r)
+            let row = rows[r]
+            var out: [(RowReading, [CellDomain], [Int])] = []
+            for reading in open[r]! {
+                var d = context
+                apply(reading, row: row, to: &d)
+                guard BoundPropagation.propagate(&d, active) else { continue }
+                // A dropped cell of a flattened row was a blank on the page: 0 when the identities allow it.
+                let dropped = row.cells.indices.filter { reading.values[$0] == nil && d[row.cells[$0]].value == nil }
+                var filled: [Int] = []
+                if !dropped.isEmpty {
+                    var z = d
+                    for col in dropped { z[row.cells[col]] = .fixed(0) }
+                    if BoundPropagation.propagate(&z, active) {
+                        d = z
+                        filled = dropped
+                    } else {
+                        // Not all at 0 (a dropped total is the sum of the others): one at a time, in column order.
+                        for col in dropped where d[row.cells[col]].value == nil {
+                            var one = d
+                            one[row.cells[col]] = .fixed(0)
+                            if BoundPropagation.propagate(&one, active) { d = one; filled.append(col) }
+                        }
+                    }
+                }
+                out.append((reading, row.cells.map { d[$0] }, filled))
+            }
+            return out
+        }
+        var zeroFilled = [Bool](repeating: false, count: cellCount)
+        func settleCompleted(_ r: Int, _ outcome: (reading: RowReading, domains: [CellDomain], zeroFilled: [Int])) {
+            let segmented: Bool = { if case .segmented = rows[r].evidence { return true } else { return false } }()
+            settle(r, outcome.reading, rule: segmented ? "segmentation.identities" : nil, into: &current)
+            for col in outcome.zeroFilled {
+                current[rows[r].cells[col]] = .fixed(0)
+                zeroFilled[rows[r].cells[col]] = true
+            }
+        }
+        var progressed = true
+        var rounds = 0
+        while progressed && !open.isEmpty && rounds < 100 {
+            progressed = false
+            rounds += 1
+            for r in open.keys.sorted() {
+                let outs = outcomes(r)
+                // No reading fits the whole table: the table contradicts itself; keep the row's own readings.
                 if outs.isEmpty { continue }
-                let first = outs[0].1
-                if !first.contains(where: { $0 == nil }) && outs.allSatisfy({ $0.1 == first }) {
-                    fix(r, preferred(rows[r], outs.map(\.0)), survivors: outs)
-                    openRows.removeAll { $0 == r }
+                let first = outs[0].domains
+                let settled = outs.count == 1 || (first.allSatisfy { $0.value != nil } && outs.allSatisfy { $0.domains == first })
+                if settled {
+                    settleCompleted(r, outs[0])
+                    open[r] = nil
+                    progressed = true
+                } else if outs.count < open[r]!.count {
+                    open[r] = outs.map(\.reading)
                     progressed = true
                 }
             }
-            if progressed { continue }
-            // Apply the layout prior to the first open row, then look again.
-            if beforePrior.isEmpty {
-                for o in openRows {
-                    let outs = outcomes(o, open[o]!)
-                    beforePrior[o] = rows[o].cells.indices.map { col in Set(outs.compactMap { $0.1[col] }) }
-                }
-            }
-            let r = openRows.removeFirst()
-            let outs = outcomes(r, open[r]!)
+        }
+
+        // 4. Rows still open: agreed cells take their value, the others are ambiguous.
+        for r in open.keys.sorted() {
+            let row = rows[r]
+            var outs = outcomes(r)
             if outs.isEmpty {
-                // No placement fits the identities: take the prior anyway, the checks will fail.
-                let all = placements(n: rows[r].cells.count, k: rows[r].tokens.count)
-                let chosen = preferred(rows[r], all)
-                var d = current
-                apply(chosen, row: rows[r], to: &d)
-                fix(r, chosen, survivors: [(chosen, rows[r].cells.map { d[$0].value })])
-            } else {
-                fix(r, preferred(rows[r], outs.map(\.0)), survivors: outs)
+                outs = open[r]!.map { reading in (reading, row.cells.indices.map { reading.values[$0].map(CellDomain.fixed) ?? .unknown }, []) }
+            }
+            let raw: String? = { if case .segmented(let raw) = row.evidence { return raw } else { return nil } }()
+            for (col, cell) in row.cells.enumerated() {
+                observed[cell] = true
+                let domains = outs.map { $0.domains[col] }
+                let values = domains.map(\.value)
+                if let v = values[0], values.allSatisfy({ $0 == v }) {
+                    current[cell] = .fixed(v)
+                    if raw != nil {
+                        status[cell] = SolvedCell(value: v, status: "segmented", raw: raw, rule: "segmentation.all_splits_agree")
+                    } else if outs.allSatisfy({ $0.reading.values[col] != nil }) {
+                        tokenAt[cell] = (v, outs[0].reading.raws[col])
+                    } else {
+                        let convention = outs.contains { $0.zeroFilled.contains(col) }
+                        status[cell] = SolvedCell(value: v, status: v == 0 ? "blank_as_zero" : "inferred", raw: nil,
+                                                  rule: convention ? "convention.blank_is_zero" : "identity.forced")
+                    }
+                    continue
+                }
+                let lo = domains.map(\.lo).min() ?? 0
+                let his = domains.map(\.hi)
+                let hi: Int? = his.contains(where: { $0 == nil }) ? nil : his.compactMap { $0 }.max()
+                current[cell] = CellDomain(lo: max(current[cell].lo, lo), hi: hi)
+                var candidates: Set<Int> = []
+                var listable = true
+                for d in domains {
+                    guard let h = d.hi, h - d.lo <= 20 else { listable = false; break }
+                    candidates.formUnion(d.lo...h)
+                }
+                status[cell] = SolvedCell(value: nil, status: "ambiguous", raw: raw,
+                                          rule: raw != nil ? "segmentation.several_splits" : "placement.several_placements",
+                                          candidates: listable && candidates.count <= 40 ? candidates.sorted() : nil)
             }
         }
 
@@ -287,13 +422,24 @@ struct IdentitySolver {
         var reportedCount = 0
         for c in 0..<cellCount {
             let tok = tokenAt[c]
-            if let s = status[c], s.status == "placed" {
-                cells[c] = SolvedCell(value: s.value ?? final[c].value, status: "placed", raw: s.raw, rule: s.rule, candidates: s.candidates)
+            if var s = status[c] {
+                if s.status == "ambiguous", let v = final[c].value {
+                    // The table's identities decide what the row's readings left open.
+                    s = SolvedCell(value: v, status: s.raw != nil ? "segmented" : (v == 0 ? "blank_as_zero" : "inferred"), raw: s.raw,
+                                   rule: s.raw != nil ? "segmentation.identities" : "identity.forced")
+                } else if s.status == "ambiguous", let cs = s.candidates {
+                    let d = final[c]
+                    s.candidates = cs.filter { c in c >= d.lo && (d.hi.map { c <= $0 } ?? true) }
+                }
+                if s.value != nil { reportedCount += 1 }
+                cells[c] = s
                 continue
             }
             if let v = tok?.value {
                 cells[c] = SolvedCell(value: v, status: "reported", raw: tok?.raw, rule: nil)
                 reportedCount += 1
+            } else if zeroFilled[c] {
+                cells[c] = SolvedCell(value: 0, status: "blank_as_zero", raw: nil, rule: "convention.blank_is_zero")
             } else if let v = final[c].value {
                 let blank = observed[c]
                 cells[c] = SolvedCell(value: v, status: blank && v == 0 ? "blank_as_zero" : "inferred", raw: tok?.raw, rule: "identity.forced")
@@ -323,35 +469,5 @@ struct IdentitySolver {
             }
         }
         return Outcome(cells: cells, broken: broken)
-    }
-
-    /// The layout prior: the last token in the row's total column, the others from the first column on;
-    /// else the first placement in column order.
-    private func preferred(_ row: SolverRow, _ ps: [Placement]) -> Placement {
-        let k = row.tokens.count
-        if let tc = row.totalColumn, k >= 1 {
-            let want = Placement(columns: Array(0..<(k - 1)) + [tc])
-            if ps.contains(want) { return want }
-        }
-        let left = Placement(columns: Array(0..<k))
-        if ps.contains(left) { return left }
-        return ps.min { $0.columns.lexicographicallyPrecedes($1.columns) } ?? left
-    }
-
-    /// Every order-preserving placement of k tokens into n columns, capped at 20 000.
-    private func placements(n: Int, k: Int) -> [Placement] {
-        guard k > 0, k <= n else { return [Placement(columns: Array(0..<min(k, n)))] }
-        var out: [Placement] = []
-        var combo = Array(0..<k)
-        while true {
-            out.append(Placement(columns: combo))
-            if out.count >= 20_000 { break }
-            var i = k - 1
-            while i >= 0, combo[i] == n - k + i { i -= 1 }
-            if i < 0 { break }
-            combo[i] += 1
-            for j in (i + 1)..<k { combo[j] = combo[j - 1] + 1 }
-        }
-        return out
     }
 }

@@ -89,6 +89,7 @@ struct NormalizeState {
     let format: InputFormat
     let htmlTitle: String?
     let metaTags: [String: String]
+    let headerFields: [HeaderField]
     var segments: [Segment]
     var warnings: [(String, String)] = []
     var repairs: [JSONValue] = []
@@ -98,6 +99,7 @@ struct NormalizeState {
         format = page.format
         htmlTitle = page.htmlTitle
         metaTags = page.metaTags
+        headerFields = page.headerFields
         segments = PageText.splitInlineHeadings(page.segments)
         cellNotes.reserveCapacity(256)
     }
@@ -110,11 +112,11 @@ struct NormalizeState {
         repairs.append(.object(["path": .string(path), "raw": .string(raw), "value": .string(value), "rule": .string(rule)]))
     }
 
-    mutating func note(_ path: String, status: String, raw: String?, rule: String?, candidates: [Int]? = nil) {
+    mutating func note(_ path: String, status: String, raw: String?, rule: String?, candidates: [DecimalNumber]? = nil) {
         // Members already in canonical order: candidates < raw < rule < status.
         var members: [JSONObject.Element] = []
         members.reserveCapacity(4)
-        if let c = candidates { members.append(("candidates", .array(c.map { .int($0) }))) }
+        if let c = candidates { members.append(("candidates", .array(c.map { $0.integer.map { .int($0) } ?? .decimal($0) }))) }
         members += [("raw", .str(raw)), ("rule", .str(rule)), ("status", .string(status))]
         cellNotes[path] = .object(JSONObject(orderedMembers: members))
     }
@@ -170,9 +172,11 @@ struct NormalizeState {
             }
         }
         var reportTitle: String? = inlineTitle ?? titleIndex.flatMap { line($0) }
+        let headerTitle = headerFields.first { $0.label == "标题" || $0.label == "名称" }.map(\.value).flatMap { $0.isEmpty ? nil : $0 }
         if let t = titleIndex, let title = reportTitle, !title.hasSuffix("报告") && !title.hasSuffix("年报"), t + 1 < segments.count, let next = line(t + 1), next.count <= 20, next.hasSuffix("报告") {
             reportTitle = title + next
         }
+        if reportTitle == nil, let t = headerTitle, PageText.isTitle(t) { reportTitle = t }
         var anchor = titleIndex
         if anchor == nil {
             for i in 0..<min(firstHeading, segments.count) {
@@ -239,7 +243,15 @@ struct NormalizeState {
                 i += 1
             }
         }
-        let metadata = buildMetadata(PageText.metadataPairs(fragments))
+        // A crawler's header block (text copies): its fields come first, each on its own, so an empty
+        // one stays empty; labels the metadata block does not know go to `other`.
+        var pairs: [(label: String, key: String, value: String)] = headerFields.map { f in
+            let folded = LabelText.fold(f.label)
+            let key = PageText.metadataLabels.first { $0.label == folded }?.key ?? "other"
+            return (f.label, key, f.value)
+        }
+        pairs += PageText.metadataPairs(fragments)
+        let metadata = buildMetadata(pairs)
 
         // Period (统计期限), year, issued.
         var period: (ParsedDate?, ParsedDate?) = (nil, nil)
@@ -393,7 +405,7 @@ struct NormalizeState {
             "capture": .null,
         ]
         if let c = source.capture { sourceObj["capture"] = .object(["warc": .string(c.warc), "offset": .int(c.offset)]) }
-        let pageTitle: String? = htmlTitle ?? reportTitle
+        let pageTitle: String? = htmlTitle ?? headerTitle ?? reportTitle
         let report: JSONObject = [
             "title": .str(reportTitle ?? metaTags["articletitle"]),
             "year": .num(year),

@@ -6,12 +6,18 @@ enum RowShape {
     case positional([CellToken])
     /// Fewer tokens than columns, order kept, positions unknown (blank cells dropped, B5).
     case compressed([CellToken])
+    /// Digits of several cells run together (a crawled text copy): the row's values in page order,
+    /// runs among them, to be split by ``DigitRunSplitter``.
+    case segmented([CellToken])
 }
 
 extension NormalizeState {
     /// Decides whether a row's tokens sit in known columns.
     mutating func shape(_ obs: RowObservation, columns n: Int, path: String) -> RowShape {
         var toks = obs.tokens
+        if toks.contains(where: { if case .run = $0 { return true } else { return false } }) {
+            return .segmented(toks.filter { $0 != .blank })
+        }
         if toks.count == n { return .positional(toks) }
         while toks.count > n, toks.last == .blank { toks.removeLast() }
         if toks.count == n { return .positional(toks) }
@@ -59,22 +65,55 @@ extension NormalizeState {
                 table[row.block] = .object(block)
                 continue
             }
-            let placed: [CellToken?]
-            var isPlaced = false
             switch shape(obs, columns: row.columns.count, path: base) {
-            case .positional(let t): placed = t
+            case .positional(let t):
+                for (i, c) in row.columns.enumerated() {
+                    let (value, status, raw, rule) = proactiveCell(t[i], kind: row.kinds[i])
+                    block[c] = value
+                    if let s = status { note("\(base).\(c)", status: s, raw: raw, rule: rule) }
+                }
             case .compressed(let t):
-                placed = t + Array(repeating: nil, count: row.columns.count - t.count)
-                isPlaced = !t.isEmpty
-            }
-            for (i, c) in row.columns.enumerated() {
-                let path = "\(base).\(c)"
-                let (value, status, raw, rule) = proactiveCell(placed[i], kind: row.kinds[i])
-                block[c] = value
-                if isPlaced, placed[i] != nil, status == nil {
-                    note(path, status: "placed", raw: raw, rule: "placement.left_aligned")
-                } else if let s = status {
-                    note(path, status: s, raw: raw, rule: isPlaced && placed[i] == nil ? "cell.not_on_page" : rule)
+                // Blank cells were dropped: where the values stood is not on the page, and 表二 has no
+                // identity to decide it. Each cell lists the values that could stand in it.
+                for (i, c) in row.columns.enumerated() {
+                    block[c] = .null
+                    let possible = t.indices.filter { k in k <= i && t.count - k <= row.columns.count - i }
+                    let values = possible.compactMap { k -> DecimalNumber? in
+                        if case .number(let n, _, _, _) = t[k] { return n } else { return nil }
+                    }
+                    if t.isEmpty {
+                        note("\(base).\(c)", status: "missing", raw: nil, rule: "cell.blank")
+                    } else {
+                        note("\(base).\(c)", status: "ambiguous", raw: t.compactMap(\.raw).joined(separator: " "), rule: "placement.several_placements",
+                             candidates: Array(Set(values)).sorted())
+                    }
+                }
+            case .segmented(let t):
+                let raw = t.compactMap(\.raw).joined(separator: " ")
+                let result = DigitRunSplitter.splits(t, columns: row.columns.count, money: { row.kinds[$0] == .moneyWanYuan })
+                let cut = t.count < row.columns.count
+                for (i, c) in row.columns.enumerated() {
+                    let path = "\(base).\(c)"
+                    let values = Set(result.splits.map { $0[i] })
+                    guard !result.overflow, let v = values.first else {
+                        block[c] = .null
+                        note(path, status: "missing", raw: raw, rule: result.overflow ? "segmentation.too_many_splits" : "segmentation.no_split")
+                        continue
+                    }
+                    if values.count > 1 {
+                        block[c] = .null
+                        note(path, status: "ambiguous", raw: raw, rule: "segmentation.several_splits",
+                             candidates: values.sorted())
+                        continue
+                    }
+                    let token = CellToken.number(v, raw: v.description, conversions: [], unit: nil)
+                    let (value, status, cellRaw, rule) = proactiveCell(token, kind: row.kinds[i])
+                    block[c] = value
+                    if cut {
+                        note(path, status: "segmented", raw: raw, rule: result.splits.count == 1 ? "segmentation.unique" : "segmentation.all_splits_agree")
+                    } else if let s = status {
+                        note(path, status: s, raw: cellRaw, rule: rule)
+                    }
                 }
             }
             table[row.block] = .object(block)
@@ -88,6 +127,7 @@ extension NormalizeState {
         switch token {
         case .blank: return (.null, "missing", nil, "cell.blank")
         case .notApplicable(let raw): return (.null, "missing", raw, "cell.not_applicable")
+        case .run(let digits): return (.null, "missing", digits, "segmentation.no_split")
         case .number(let n, let raw, let conversions, let unit):
             switch kind {
             case .count, .signedCount:
@@ -184,10 +224,12 @@ extension NormalizeState {
             switch shape(obs, columns: width, path: "tables.applications.\(spec.dotted)") {
             case .positional(let toks):
                 for (k, t) in toks.enumerated() { tokenFor[cells[k]] = t }
-                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true, totalColumn: 6))
+                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true))
             case .compressed(let toks):
                 if toks.isEmpty { continue }
-                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: false, totalColumn: 6))
+                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: false))
+            case .segmented(let toks):
+                solverRows.append(Self.segmentedRow(cells: cells, tokens: toks, totalsAt: [6], blockWidth: 7))
             }
         }
         var reviewSeen = false
@@ -195,18 +237,22 @@ extension NormalizeState {
             reviewSeen = true
             let cells = (0..<15).map { reviewBase + $0 }
             var toks = reviewTokens
-            if toks.count > 15 {
+            if toks.contains(where: { if case .run = $0 { return true } else { return false } }) {
+                solverRows.append(Self.segmentedRow(cells: cells, tokens: toks.filter { $0 != .blank }, totalsAt: [4, 9, 14], blockWidth: 5))
+            } else if toks.count > 15 {
                 while toks.count > 15, toks.last == .blank { toks.removeLast() }
                 let values = toks.filter { $0 != .blank }
                 if toks.count > 15 { toks = values.count >= 15 ? Array(values.prefix(15)) : values }
                 if values.count > 15 { warn("table.extra_values", "表四: \(values.count) values where the template has 15; the first 15 are used") }
             }
-            if toks.count == 15 {
+            if solverRows.last?.cells.first == reviewBase {
+                // segmented above
+            } else if toks.count == 15 {
                 for (k, t) in toks.enumerated() { tokenFor[cells[k]] = t }
-                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true, totalColumn: nil))
+                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true))
             } else {
                 let values = reviewFromGrid ? toks : toks.filter { $0 != .blank }
-                solverRows.append(SolverRow(cells: cells, tokens: values.map(intToken), raws: values.map(\.raw), positional: false, totalColumn: nil))
+                solverRows.append(SolverRow(cells: cells, tokens: values.map(intToken), raws: values.map(\.raw), positional: false))
             }
         }
 
@@ -233,7 +279,7 @@ extension NormalizeState {
                 note(path(), status: "missing", raw: s.raw, rule: rule)
                 return .null
             default:
-                note(path(), status: s.status, raw: s.raw, rule: s.rule, candidates: s.status == "ambiguous" || s.status == "placed" ? s.candidates : nil)
+                note(path(), status: s.status, raw: s.raw, rule: s.rule, candidates: s.status == "ambiguous" ? s.candidates.map { $0.map(DecimalNumber.init) } : nil)
                 return .num(s.value)
             }
         }
@@ -307,6 +353,23 @@ extension NormalizeState {
                                                               ("id", .string(identity.id)), ("status", .string(status))])))
         }
         return (.object(Self.nest(appEntries)), .object(review), checks)
+    }
+
+    /// A row whose digits ran together: every split into its cells that its own totals allow
+    /// (`totalsAt`: the columns that are the sum of the `blockWidth - 1` columns before them).
+    static func segmentedRow(cells: [Int], tokens: [CellToken], totalsAt: [Int], blockWidth: Int) -> SolverRow {
+        let result = DigitRunSplitter.splits(tokens, columns: cells.count, money: { _ in false }, accept: { values in
+            let last = values.count - 1
+            guard totalsAt.contains(last) else { return true }
+            var sum = 0
+            for k in (last - blockWidth + 1)..<last { sum += values[k].mantissa }
+            return values[last].mantissa == sum
+        })
+        let raw = tokens.compactMap(\.raw).joined(separator: " ")
+        let readings = result.overflow ? [] : result.splits.map { split in
+            RowReading(values: split.map(\.integer), raws: Array(repeating: raw, count: split.count))
+        }
+        return SolverRow(cells: cells, readings: readings, evidence: .segmented(raw: raw))
     }
 
     /// Builds nested objects from (path, value) entries in one go (later entries win on equal paths).

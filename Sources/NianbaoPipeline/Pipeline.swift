@@ -106,7 +106,7 @@ public enum Pipeline {
         }
         let page: PageModel = resolved == .html ? HTMLPageReader.read(utf8: decoded.utf8, limits: readerLimits) : TextPageReader.read(decoded.text)
         let digest = hexDigest(SHA256.hash(data: bytes))
-        let sourceURL = url ?? sidecar?.url
+        let sourceURL = url ?? sidecar?.url ?? CrawlHeader.sourceURL(page.headerFields)
         let id: String
         if let u = sourceURL {
             id = String(hexDigest(SHA256.hash(data: Array(u.utf8))).prefix(20))

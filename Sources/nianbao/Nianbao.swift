@@ -193,7 +193,7 @@ struct Normalize: ParsableCommand {
         if let last = inFlight { try land(last) }
         let c = { (k: String) in cellCounts[k, default: 0] }
         let summary = "nianbao: \(records) records, \(checksFailing) checks failing, cells: \(c("inferred")) inferred, "
-            + "\(c("blank_as_zero")) blank as zero, \(c("placed")) placed, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "
+            + "\(c("blank_as_zero")) blank as zero, \(c("segmented")) segmented, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "
             + "\(failed) inputs failed\n"
         FileHandle.standardError.write(Data(summary.utf8))
         for s in sessions {
