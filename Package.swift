@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "NianbaoEncodeTests", dependencies: ["NianbaoEncode", "NianbaoNormalize"]),
         .testTarget(name: "NianbaoExtractTests", dependencies: ["NianbaoExtract", "NianbaoDecode", "NianbaoFetch", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
-        .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline", "NianbaoTestSupport"]),
+        .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline", "NianbaoNormalize", "NianbaoFetch", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoSQL", "NianbaoPipeline", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoFetchTests", dependencies: ["NianbaoFetch", "NianbaoArchive", "NianbaoTestSupport"]),

@@ -243,4 +243,12 @@ struct LabelMatcher: Sendable {
     }
 
     func earliest(in key: String) -> String? { needles.earliest(in: key).map { ids[$0] } }
+
+    /// The distinct candidates whose keys occur in `key` (a label that names two rows names neither).
+    func all(in key: String) -> Set<String> {
+        var k = key
+        k.makeContiguousUTF8()
+        let found = k.utf8.withContiguousStorageIfAvailable { needles.present(in: $0) } ?? []
+        return Set(found.indices.filter { found[$0] }.map { ids[$0] })
+    }
 }

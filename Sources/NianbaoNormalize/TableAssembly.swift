@@ -25,8 +25,9 @@ extension NormalizeState {
             let values = toks.filter { $0 != .blank }
             if values.count == n { return .positional(values) }
             if values.count > n {
-                warn("table.extra_values", "\(path): \(values.count) values where the template has \(n) columns; the first \(n) are used")
-                return .positional(Array(values.prefix(n)))
+                // Which of them are the row's is not on the page (values of a lost row or table ran on).
+                warn("table.extra_values", "\(path): \(values.count) values where the template has \(n) columns; none is used")
+                return .compressed([])
             }
             return .compressed(values)
         }
@@ -166,6 +167,9 @@ extension NormalizeState {
                     return .row("outcome.other_processing.other")
                 }
                 if let id = spec.applicationsMatcher.earliest(in: key) {
+                    // Two row labels run together (a lost separator or a lost value between them):
+                    // the values that follow belong to one of them, and nothing says which.
+                    if spec.applicationsMatcher.all(in: key).count > 1 { return nil }
                     // 予以公开 must not match 不予公开 (the group label).
                     if id == "outcome.granted" && core.utf8HasPrefix("不予") { return .group("denied") }
                     return .row(id)
@@ -186,12 +190,22 @@ extension NormalizeState {
         var reviewTokens: [CellToken] = []
         var reviewFromGrid = false
         if let r = reviewRegion {
-            for seg in r {
+            // Values count only after 表四's own header words (结果维持, 尚未审结, 复议后起诉 …) and until
+            // another table's labels: values of 表二/表三 never land in 表四.
+            func isReviewHeader(_ key: String) -> Bool { Self.reviewHeaderKeys.contains { key.utf8Contains($0) } }
+            func isOtherTable(_ key: String) -> Bool { Self.otherTableKeys.contains { key.utf8Contains($0) } }
+            var inReview = false
+            var stopped = false
+            for seg in r where !stopped {
                 switch seg {
                 case .table(let g):
-                    for row in g.rows {
-                        let cells = row.filter { !$0.isSpanCopy }.map { CellParser.parse($0.text) }
-                        if cells.contains(where: { if case .number? = $0 { return true } else { return false } }) {
+                    for row in g.rows where !stopped {
+                        let texts = row.filter { !$0.isSpanCopy }.map(\.text)
+                        let keys = texts.map(LabelText.matchKey)
+                        if keys.contains(where: isOtherTable) { if inReview { stopped = true }; continue }
+                        if keys.contains(where: isReviewHeader) { inReview = true; continue }
+                        let cells = texts.map { CellParser.parse($0) }
+                        if inReview, cells.contains(where: { if case .number? = $0 { return true } else { return false } }) {
                             reviewTokens += cells.compactMap { $0 }
                             reviewFromGrid = true
                         }
@@ -201,7 +215,15 @@ extension NormalizeState {
                 }
             }
             if !reviewFromGrid {
-                for c in CellStreamBuilder.build(r) where c.token != nil { reviewTokens.append(c.token!) }
+                inReview = false
+                for c in CellStreamBuilder.build(r) {
+                    if c.token == nil {
+                        if isOtherTable(c.key) { if inReview { break } else { continue } }
+                        if isReviewHeader(c.key) { inReview = true }
+                        continue
+                    }
+                    if inReview { reviewTokens.append(c.token!) }
+                }
             }
         }
 
@@ -227,7 +249,7 @@ extension NormalizeState {
                 solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true))
             case .compressed(let toks):
                 if toks.isEmpty { continue }
-                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: false))
+                solverRows.append(Self.compressedRow(cells: cells, tokens: toks, totalsAt: [6], blockWidth: 7))
             case .segmented(let toks):
                 solverRows.append(Self.segmentedRow(cells: cells, tokens: toks, totalsAt: [6], blockWidth: 7))
             }
@@ -242,17 +264,22 @@ extension NormalizeState {
             } else if toks.count > 15 {
                 while toks.count > 15, toks.last == .blank { toks.removeLast() }
                 let values = toks.filter { $0 != .blank }
-                if toks.count > 15 { toks = values.count >= 15 ? Array(values.prefix(15)) : values }
-                if values.count > 15 { warn("table.extra_values", "表四: \(values.count) values where the template has 15; the first 15 are used") }
+                if toks.count > 15 { toks = values }
+                if values.count > 15 {
+                    warn("table.extra_values", "表四: \(values.count) values where the template has 15; none is used")
+                    toks = []
+                }
             }
             if solverRows.last?.cells.first == reviewBase {
                 // segmented above
+            } else if toks.isEmpty {
+                reviewSeen = false
             } else if toks.count == 15 {
                 for (k, t) in toks.enumerated() { tokenFor[cells[k]] = t }
                 solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true))
             } else {
                 let values = reviewFromGrid ? toks : toks.filter { $0 != .blank }
-                solverRows.append(SolverRow(cells: cells, tokens: values.map(intToken), raws: values.map(\.raw), positional: false))
+                solverRows.append(Self.compressedRow(cells: cells, tokens: values, totalsAt: [4, 9, 14], blockWidth: 5))
             }
         }
 
@@ -353,6 +380,30 @@ extension NormalizeState {
                                                               ("id", .string(identity.id)), ("status", .string(status))])))
         }
         return (.object(Self.nest(appEntries)), .object(review), checks)
+    }
+
+    /// Words of 表四's header: its values are read only after one of them.
+    static let reviewHeaderKeys = ["行政复议", "行政诉讼", "维持", "纠正", "尚未审结", "直接起诉", "复议后起诉", "其他结果"]
+    /// Labels of 表二 and 表三: where they appear, 表四 has not started or has ended.
+    static let otherTableKeys = ["第二十条", "申请人情况", "自然人", "本年新收", "予以公开", "结转下年度", "本年制发", "行政许可", "行政处罚"]
+
+    /// A row with fewer values than cells: each value in any order-preserving placement (blank
+    /// cells dropped), or a value of several digits being two cells whose separator was lost
+    /// (`1 0` written `10`): those splits are readings too, so neither is taken for granted.
+    static func compressedRow(cells: [Int], tokens: [CellToken], totalsAt: [Int], blockWidth: Int) -> SolverRow {
+        func intToken(_ t: CellToken) -> Int? {
+            if case .number(let n, _, _, _) = t, let i = n.integer { return i }
+            return nil
+        }
+        var row = SolverRow(cells: cells, tokens: tokens.map(intToken), raws: tokens.map(\.raw), positional: false)
+        let asRuns: [CellToken] = tokens.map { t in
+            if case .number(let n, let raw, let conversions, _) = t, conversions.isEmpty, let i = n.integer, i >= 10, raw == String(i) { return .run(raw) }
+            return t
+        }
+        guard asRuns.contains(where: { if case .run = $0 { return true } else { return false } }), !asRuns.contains(.blank) else { return row }
+        let split = segmentedRow(cells: cells, tokens: asRuns, totalsAt: totalsAt, blockWidth: blockWidth)
+        for reading in split.readings where !row.readings.contains(reading) { row.readings.append(reading) }
+        return row
     }
 
     /// A row whose digits ran together: every split into its cells that its own totals allow
