@@ -112,7 +112,14 @@ enum CellStreamBuilder {
                 label = []
             }
         }
-        for w in words {
+        for (wi, w) in words.enumerated() {
+            // A short word between two values of one line is a value that can no longer be read
+            // (garbled): it keeps its position, and its value is unknown.
+            if label.isEmpty, wi > 0, wi + 1 < words.count, w.count <= 2, CellParser.parse(w) == nil,
+               case .number? = CellParser.parse(words[wi - 1]), case .number? = CellParser.parse(words[wi + 1]) {
+                out.append(StreamCell(text: w, key: LabelText.matchKey(w), token: .notApplicable(raw: w), rowStart: false, fromGrid: false))
+                continue
+            }
             if let t = CellParser.parse(w), t != .blank {
                 flushLabel()
                 out.append(StreamCell(text: w, key: LabelText.matchKey(w), token: t, rowStart: first, fromGrid: false))
@@ -277,6 +284,15 @@ struct RowAligner {
                 close()
                 group = g
             case nil:
+                // Text in a grid row after its first value: a value cell that cannot be read (garbled).
+                // It keeps its position; its value is unknown.
+                let nextIsValue: Bool = { if i + 1 < stream.count, case .number? = stream[i + 1].token { return true } else { return false } }()
+                if let cur = current, (cell.fromGrid && !cell.rowStart && cur.fromGrid && (!cur.tokens.isEmpty || cell.text.count <= 2))
+                    || (!cell.fromGrid && !cur.tokens.isEmpty && cell.text.count <= 2 && nextIsValue) {
+                    current!.tokens.append(.notApplicable(raw: cell.text))
+                    i += 1
+                    continue
+                }
                 // Unknown label. If values follow directly, it is an extra local row (B14).
                 let next = i + consumed < stream.count ? stream[i + consumed] : nil
                 if let n = next, n.token != nil, n.token != .blank, cell.key.count >= 2, !cell.key.allSatisfy({ $0.isNumber }) {

@@ -80,13 +80,14 @@ enum GluedText {
 enum DigitRunSplitter {
     /// The splits found, and whether the search stopped at its limit (then the list is incomplete).
     struct Result {
-        var splits: [[DecimalNumber]]
+        /// One value per column; nil where the row has a cell that cannot be read.
+        var splits: [[DecimalNumber?]]
         var overflow: Bool
     }
 
     /// One value per column for each split of `tokens` (numbers count as one cell, runs as one or more).
     static func splits(_ tokens: [CellToken], columns n: Int, money: (Int) -> Bool,
-                       accept: ([DecimalNumber]) -> Bool = { _ in true }, limit: Int = 20_000) -> Result {
+                       accept: ([DecimalNumber?]) -> Bool = { _ in true }, limit: Int = 20_000) -> Result {
         enum Unit { case fixed(DecimalNumber?); case run([UInt8]) }
         var units: [Unit] = []
         for t in tokens {
@@ -103,15 +104,10 @@ enum DigitRunSplitter {
             minAfter[i] = minAfter[i + 1] + 1
             if case .run(let d) = units[i] { maxAfter[i] = maxAfter[i + 1] + d.filter { $0 != 0x2E }.count } else { maxAfter[i] = maxAfter[i + 1] + 1 }
         }
-        var out: [[DecimalNumber]] = []
+        var out: [[DecimalNumber?]] = []
         var overflow = false
         var steps = 0
-        var values: [DecimalNumber] = []
-        // A nil cell (a blank piece) never occurs in a run row written without separators; keep it
-        // out of the search rather than guess.
-        guard units.allSatisfy({ if case .fixed(nil) = $0 { return false } else { return true } }) else {
-            return Result(splits: [], overflow: false)
-        }
+        var values: [DecimalNumber?] = []
         guard minAfter[0] <= n, maxAfter[0] >= n else { return Result(splits: [], overflow: false) }
 
         func cell(_ d: ArraySlice<UInt8>, column: Int) -> DecimalNumber? {
@@ -139,7 +135,7 @@ enum DigitRunSplitter {
             switch units[u] {
             case .fixed(let v):
                 guard values.count + minAfter[u] <= n else { return }
-                values.append(v!)
+                values.append(v)
                 if accept(values) { search(u + 1, 0) }
                 values.removeLast()
             case .run(let d):

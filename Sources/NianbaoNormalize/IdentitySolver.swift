@@ -445,14 +445,21 @@ struct IdentitySolver {
                 cells[c] = SolvedCell(value: v, status: blank && v == 0 ? "blank_as_zero" : "inferred", raw: tok?.raw, rule: "identity.forced")
             } else {
                 cells[c] = SolvedCell(value: nil, status: "missing", raw: tok?.raw, rule: nil)
-                if observed[c] { openCells.append(c) }
+                // Only a blank reads as 0 by convention; text that is not a number (`/`, a garbled cell) does not.
+                if observed[c], tok?.raw == nil { openCells.append(c) }
             }
         }
         // 6. blanks as zero, when the table's own convention allows it.
         if !openCells.isEmpty {
             var zero = final
             for c in openCells { zero[c] = .fixed(0) }
-            let consistent = active.allSatisfy { BoundPropagation.holds($0, zero) != false }
+            // Every identity that involves a blank must then hold outright (not merely stay open: a blank
+            // total beside a cell that cannot be read is not a 0).
+            let openSet = Set(openCells)
+            let consistent = active.allSatisfy { identity in
+                let h = BoundPropagation.holds(identity, zero)
+                return identity.terms.contains { openSet.contains($0.cell) } ? h == true : h != false
+            }
             let populated = reportedCount * 2 >= cellCount
             if consistent && populated {
                 for c in openCells {

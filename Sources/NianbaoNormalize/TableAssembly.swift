@@ -45,7 +45,9 @@ extension NormalizeState {
             match: { key, _, _ in
                 // Characters ≤ scalars ≤ UTF-8 bytes: count Characters only when the cheap bounds fail.
                 guard key.utf8.count <= 70 || key.unicodeScalars.count <= 70 || key.count <= 70 else { return nil }
-                return spec.proactiveMatcher.earliest(in: key).map { .row($0) }
+                // A label that names two rows (a value between them lost or garbled) names neither.
+                guard let id = spec.proactiveMatcher.earliest(in: key), spec.proactiveMatcher.all(in: key).count == 1 else { return nil }
+                return .row(id)
             },
             groupItems: [:],
             columns: { id in rows.first { $0.block == id }?.columns.count ?? 1 }
@@ -96,15 +98,17 @@ extension NormalizeState {
                 for (i, c) in row.columns.enumerated() {
                     let path = "\(base).\(c)"
                     let values = Set(result.splits.map { $0[i] })
-                    guard !result.overflow, let v = values.first else {
+                    guard !result.overflow, let first = values.first else {
                         block[c] = .null
                         note(path, status: "missing", raw: raw, rule: result.overflow ? "segmentation.too_many_splits" : "segmentation.no_split")
                         continue
                     }
-                    if values.count > 1 {
+                    guard values.count == 1, let v = first else {
+                        // Several values fit (or, in some split, a cell that cannot be read stands here).
                         block[c] = .null
-                        note(path, status: "ambiguous", raw: raw, rule: "segmentation.several_splits",
-                             candidates: values.sorted())
+                        note(path, status: values.count > 1 ? "ambiguous" : "missing", raw: raw,
+                             rule: values.count > 1 ? "segmentation.several_splits" : "cell.unreadable",
+                             candidates: values.count > 1 ? values.compactMap { $0 }.sorted() : nil)
                         continue
                     }
                     let token = CellToken.number(v, raw: v.description, conversions: [], unit: nil)
@@ -159,6 +163,9 @@ extension NormalizeState {
                 // Characters ≤ scalars ≤ UTF-8 bytes: count Characters only when the cheap bounds fail.
                 guard key.utf8.count <= 80 || key.unicodeScalars.count <= 80 || key.count <= 80 else { return nil }
                 let core = LabelText.stripNumbering(key)
+                // An item number that is no longer a number (`口.其他`: a garbled run ate it): the label
+                // may be this row's or the next one's.
+                if Self.hasDamagedItemNumber(key) { return nil }
                 // 表三 total row: (七)总计, or a bare 总计 once the outcome rows have started.
                 if key.utf8Contains("(七)总计") || core == "七总计" || (core == "总计" && seen.contains("outcome.granted")) {
                     return .row("outcome.total")
@@ -382,6 +389,18 @@ extension NormalizeState {
         return (.object(Self.nest(appEntries)), .object(review), checks)
     }
 
+    /// True when a folded label holds `.` between a character that is not an item number (1…9) and a
+    /// CJK character: `口.其他`, `x.其他` (an item label whose number was garbled).
+    static func hasDamagedItemNumber(_ key: String) -> Bool {
+        let u = Array(key.unicodeScalars)
+        guard u.count >= 3 else { return false }
+        for i in 1..<(u.count - 1) where u[i] == "." {
+            let before = u[i - 1], after = u[i + 1]
+            if after.value >= 0x4E00 && after.value <= 0x9FFF && !(before.value >= 0x31 && before.value <= 0x39) { return true }
+        }
+        return false
+    }
+
     /// Words of 表四's header: its values are read only after one of them.
     static let reviewHeaderKeys = ["行政复议", "行政诉讼", "维持", "纠正", "尚未审结", "直接起诉", "复议后起诉", "其他结果"]
     /// Labels of 表二 and 表三: where they appear, 表四 has not started or has ended.
@@ -400,7 +419,7 @@ extension NormalizeState {
             if case .number(let n, let raw, let conversions, _) = t, conversions.isEmpty, let i = n.integer, i >= 10, raw == String(i) { return .run(raw) }
             return t
         }
-        guard asRuns.contains(where: { if case .run = $0 { return true } else { return false } }), !asRuns.contains(.blank) else { return row }
+        guard asRuns.contains(where: { if case .run = $0 { return true } else { return false } }) else { return row }
         let split = segmentedRow(cells: cells, tokens: asRuns, totalsAt: totalsAt, blockWidth: blockWidth)
         for reading in split.readings where !row.readings.contains(reading) { row.readings.append(reading) }
         return row
@@ -413,12 +432,15 @@ extension NormalizeState {
             let last = values.count - 1
             guard totalsAt.contains(last) else { return true }
             var sum = 0
-            for k in (last - blockWidth + 1)..<last { sum += values[k].mantissa }
-            return values[last].mantissa == sum
+            for k in (last - blockWidth + 1)..<last {
+                guard let v = values[k] else { return true }
+                sum += v.mantissa
+            }
+            return values[last].map { $0.mantissa == sum } ?? true
         })
         let raw = tokens.compactMap(\.raw).joined(separator: " ")
         let readings = result.overflow ? [] : result.splits.map { split in
-            RowReading(values: split.map(\.integer), raws: Array(repeating: raw, count: split.count))
+            RowReading(values: split.map { $0?.integer }, raws: Array(repeating: raw, count: split.count))
         }
         return SolverRow(cells: cells, readings: readings, evidence: .segmented(raw: raw))
     }

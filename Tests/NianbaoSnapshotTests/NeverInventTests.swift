@@ -133,12 +133,17 @@ import NianbaoNormalize
             var got: [String: JSONValue] = [:]
             Self.leaves(rec.record[path: "tables"], "tables", into: &got)
             let notes = rec.record[path: "quality.cells"]?.objectValue
+            let wrongBefore = wrong.count
             for (path, want) in c.truth {
                 let v = got[path] ?? .null
                 if v == want { kept += 1; continue }
                 let status = notes?[path]?[path: "status"]?.stringValue
                 if v == .null, status == "missing" || status == "ambiguous" || got[path] == nil { nulled += 1; continue }
                 wrong.append("\(c.name) case \(n) (\(how.joined(separator: "+"))): \(path) = \(v), status \(status ?? "reported"); the intact page gives \(want)")
+            }
+            // NIANBAO_NEVER_INVENT_DUMP=DIR keeps each broken page that gave a wrong value, to replay it.
+            if wrong.count > wrongBefore, let dir = ProcessInfo.processInfo.environment["NIANBAO_NEVER_INVENT_DUMP"] {
+                try? broken.write(toFile: "\(dir)/\(c.name)-\(n).\(c.isHTML ? "html" : "txt")", atomically: true, encoding: .utf8)
             }
         }
         print("never-invent: \(count) broken pages (\(refused) refused as not a report), \(kept) cells kept, \(nulled) nulled and flagged, \(wrong.count) wrong")
