@@ -111,7 +111,7 @@ enum DigitRunSplitter {
         guard minAfter[0] <= n, maxAfter[0] >= n else { return Result(splits: [], overflow: false) }
 
         func cell(_ d: ArraySlice<UInt8>, column: Int) -> DecimalNumber? {
-            guard let first = d.first, d.count <= 15 else { return nil }
+            guard let first = d.first, first != 0x2E, d.count <= 15 else { return nil }
             var mantissa = 0, scale = 0, dot = false
             for b in d {
                 if b == 0x2E { guard !dot, money(column) else { return nil }; dot = true; continue }

@@ -94,6 +94,8 @@ struct NormalizeState {
     var warnings: [(String, String)] = []
     var repairs: [JSONValue] = []
     var cellNotes: JSONObject = [:]
+    /// Template rows of each table (表二, 表三, 表四) that the page does not show.
+    var rowsNotOnPage: [String: Int] = [:]
 
     init(page: PageModel) {
         format = page.format
@@ -146,10 +148,26 @@ struct NormalizeState {
         var headings: [SectionHeading] = []
         var lastOrder = -1
         let order = SectionKind.allCases
+        var candidates: [SectionHeading] = []
         for i in segments.indices {
             guard let key = lineKeys[i], let kind = PageText.heading(key: key) else { continue }
-            let o = order.firstIndex(of: kind)!
-            if o > lastOrder { headings.append(SectionHeading(kind: kind, segmentIndex: i)); lastOrder = o }
+            candidates.append(SectionHeading(kind: kind, segmentIndex: i))
+        }
+        // A preamble that lists the parts one per line (本报告由以下六部分组成: 一、总体情况 二、…) is a
+        // run of three or more headings with nothing between them: not the report's headings.
+        var listed = Set<Int>()
+        var runStart = 0
+        for k in stride(from: 1, through: candidates.count, by: 1) {
+            let breaks = k == candidates.count || candidates[k].segmentIndex != candidates[k - 1].segmentIndex + 1
+                || order.firstIndex(of: candidates[k].kind)! <= order.firstIndex(of: candidates[k - 1].kind)!
+            if breaks {
+                if k - runStart >= 3 { for m in runStart..<k { listed.insert(candidates[m].segmentIndex) } }
+                runStart = k
+            }
+        }
+        for h in candidates where !listed.contains(h.segmentIndex) {
+            let o = order.firstIndex(of: h.kind)!
+            if o > lastOrder { headings.append(h); lastOrder = o }
         }
         let firstHeading = headings.first?.segmentIndex ?? segments.count
 
@@ -256,9 +274,9 @@ struct NormalizeState {
         // Period (统计期限), year, issued.
         var period: (ParsedDate?, ParsedDate?) = (nil, nil)
         for seg in segments {
-            guard case .line(let l) = seg, l.utf8Contains("统计") || l.utf8Contains("統計") else { continue }
+            guard case .line(let l) = seg, l.utf8Contains("统计") || l.utf8Contains("統計") || l.utf8Contains("时限") || l.utf8Contains("期限") else { continue }
             let f = LabelText.fold(l)
-            guard let r = ["统计期限", "统计时限", "统计期间", "统计时间", "统计区间", "数据统计"].lazy.compactMap({ f.utf8Range(of: $0) }).first else { continue }
+            guard let r = ["统计期限", "统计时限", "统计期间", "统计时间", "统计区间", "数据统计", "数据时限", "数据期限", "数据截止"].lazy.compactMap({ f.utf8Range(of: $0) }).first else { continue }
             let exprs = DateReader.dateExpressions(in: String(f[r.upperBound...]))
             guard let s = exprs.first.flatMap({ DateReader.parse($0, role: .periodStart) }) else { continue }
             let e = exprs.count > 1 ? DateReader.parse(exprs[1], role: .periodEnd, defaultYear: s.date.year) : nil
@@ -350,6 +368,21 @@ struct NormalizeState {
         }
 
         softChecks(tables, template: template, agency: agency)
+
+        // A page cut off inside (or before) its tables: the page's last part is a table part, or comes
+        // before them, and no signature follows. Cells not on the page stay missing; say which tables.
+        if template != .pre2019, signatureLine == nil, let last = headings.last,
+           [.overview, .proactive, .applications, .reviewLitigation].contains(last.kind) {
+            let lastOrder = SectionKind.allCases.firstIndex(of: last.kind)!
+            var cut: [String] = []
+            for (kind, name) in [(SectionKind.proactive, "表二"), (.applications, "表三"), (.reviewLitigation, "表四")]
+            where SectionKind.allCases.firstIndex(of: kind)! >= lastOrder {
+                if let n = rowsNotOnPage[name], n > 0 { cut.append("\(name) (\(n) rows not on the page)") }
+            }
+            if !cut.isEmpty {
+                warn("page.truncated", "the page ends inside its tables, before parts 五 and 六 and the signature: \(cut.joined(separator: ", ")) missing unless the identities force them")
+            }
+        }
 
         // Sections' prose.
         var sections: JSONObject = [:]

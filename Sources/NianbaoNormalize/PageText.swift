@@ -58,6 +58,12 @@ enum PageText {
             core = "总体情况"
         }
         let coreCount = core.unicodeScalars.count
+        // Misspelt or reworded headings (`四、政府信息公开行政法复议、行政诉讼情况`): numbered with the
+        // part's own numeral, short, and holding the part's key words.
+        if numbered, coreCount <= 30, let kind = keywordHeading(core), let numeral = key.unicodeScalars.first,
+           numeral == ["一", "二", "三", "四", "五", "六"][SectionKind.allCases.firstIndex(of: kind)!] {
+            return kind
+        }
         for (kind, prefixes) in headingPrefixTable {
             for (p, pCount) in prefixes where core.utf8HasPrefix(p) {
                 // Short generic headings must be the whole line, or numbered.
@@ -68,6 +74,19 @@ enum PageText {
             }
         }
         return nil
+    }
+
+    /// The part whose key words a numbered heading holds, if exactly one (templates.md §8 variants and typos).
+    static func keywordHeading(_ core: String) -> SectionKind? {
+        guard core.hasSuffix("情况") || core.hasSuffix("事项") || core.hasSuffix("措施") || core.hasSuffix("概述") else { return nil }
+        var kinds: [SectionKind] = []
+        if core.contains("总体") || core.contains("概述") || core.contains("概况") { kinds.append(.overview) }
+        if core.contains("主动公开") { kinds.append(.proactive) }
+        if core.contains("申请") && (core.contains("收到") || core.contains("处理") || core.contains("依申请")) && !core.contains("复议") { kinds.append(.applications) }
+        if core.contains("复议") && core.contains("诉讼") { kinds.append(.reviewLitigation) }
+        if core.contains("问题") && (core.contains("改进") || core.contains("整改") || core.contains("措施")) { kinds.append(.problems) }
+        if core.contains("其他") && core.contains("事项") { kinds.append(.otherMatters) }
+        return kinds.count == 1 ? kinds[0] : nil
     }
 
     /// Every kind's heading prefixes with their scalar counts, in declaration order.
@@ -224,7 +243,14 @@ enum PageText {
         while i + 4 < chars.count {
             if chars[i..<(i + 4)].allSatisfy({ $0.isASCII && $0.isNumber }), chars[i + 4] == "年" {
                 let prefix = String(chars[..<i])
-                return prefix.count >= 2 ? prefix : nil
+                if prefix.count >= 2 { return prefix }
+                // Year first: `2019年上海市人民政府办公厅政府信息公开工作年度报告`.
+                guard i == 0 else { return nil }
+                var rest = String(chars[(i + 5)...])
+                if rest.hasPrefix("度") { rest.removeFirst() }
+                guard let r = rest.utf8Range(of: "政府信息公开") ?? rest.utf8Range(of: "政务公开") ?? rest.utf8Range(of: "信息公开") else { return nil }
+                let name = String(rest[..<r.lowerBound])
+                return name.count >= 2 ? name : nil
             }
             i += 1
         }

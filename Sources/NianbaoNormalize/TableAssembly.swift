@@ -61,6 +61,7 @@ extension NormalizeState {
             var block: JSONObject = [:]
             let base = "tables.proactive.\(row.block)"
             guard let obs = result.rows[row.block] else {
+                rowsNotOnPage["表二", default: 0] += 1
                 for c in row.columns {
                     block[c] = .null
                     note("\(base).\(c)", status: "missing", raw: nil, rule: "row.not_found")
@@ -327,6 +328,7 @@ extension NormalizeState {
             var vals: [Int?] = []
             vals.reserveCapacity(width)
             let rowSeen = rowsSeen.contains(spec.dotted)
+            if !rowSeen { rowsNotOnPage["表三", default: 0] += 1 }
             for (k, col) in ReportTemplate.applicantColumns.enumerated() {
                 let path = { "tables.applications.\(spec.dotted).\(col)" }
                 if !rowSeen && solved.cells[r * width + k].value == nil {
@@ -353,6 +355,7 @@ extension NormalizeState {
         }
 
         // 表四 output.
+        if !reviewSeen { rowsNotOnPage["表四"] = 1 }
         var review: JSONObject = [:]
         for (b, block) in ReportTemplate.reviewBlocks.enumerated() {
             var o: JSONObject = [:]

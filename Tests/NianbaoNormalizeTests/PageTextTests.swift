@@ -68,10 +68,7 @@ import NianbaoExtract
 }
 
 @Suite struct NormalizerTests {
-    private func normalize(_ text: String) throws -> JSONValue {
-        try Normalizer.normalize(TextPageReader.read(text), source: SourceInfo(url: nil, retrievedAt: nil, contentSHA256: String(repeating: "0", count: 64), charset: "utf-8", charsetSource: "assumed"),
-                                 id: "00000000000000000000", extractor: ExtractorInfo(name: "nianbao", version: "test", libxml2: "x"))
-    }
+    private func normalize(_ text: String) throws -> JSONValue { try normalizedRecord(text: text) }
 
     @Test func templateComesFromLabelsNotFromTheYear() throws {
         let r = try normalize("某局2021年政府信息公开工作年度报告\n一、总体情况\n二、主动公开政府信息情况\n第二十条第(一)项\n信息内容\n本年新制作数量\n本年新公开数量\n对外公开总数量\n规章\n0\n0\n0\n统计期限自2021年1月1日起至2021年12月31日止。")
@@ -120,10 +117,7 @@ import NianbaoExtract
 }
 
 @Suite struct OneLineAndProseTests {
-    private func normalize(_ text: String) throws -> JSONValue {
-        try Normalizer.normalize(TextPageReader.read(text), source: SourceInfo(url: nil, retrievedAt: nil, contentSHA256: String(repeating: "0", count: 64), charset: "utf-8", charsetSource: "assumed"),
-                                 id: "00000000000000000000", extractor: ExtractorInfo(name: "nianbao", version: "test", libxml2: "x"))
-    }
+    private func normalize(_ text: String) throws -> JSONValue { try normalizedRecord(text: text) }
 
     /// B4/B18: a whole report, tables included, on one line.
     @Test func aWholeReportOnOneLine() throws {
