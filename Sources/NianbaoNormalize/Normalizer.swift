@@ -195,6 +195,7 @@ struct NormalizeState {
             reportTitle = title + next
         }
         if reportTitle == nil, let t = headerTitle, PageText.isTitle(t) { reportTitle = t }
+        if reportTitle == nil, let t = htmlTitle.flatMap(PageText.titleInHTMLTitle) { reportTitle = t }
         var anchor = titleIndex
         if anchor == nil {
             for i in 0..<min(firstHeading, segments.count) {
@@ -336,7 +337,13 @@ struct NormalizeState {
         if agency == nil, let cs = metaTags["contentsource"], !cs.isEmpty { agency = cs }
 
         // Contact.
-        let bodyLines = (furnitureEnd..<segments.count).compactMap { line($0) }
+        // Contact: from the report itself, not from the site's footer after it.
+        var reportEnd = segments.count
+        if let last = headings.last {
+            var i = last.segmentIndex + 1
+            while i < segments.count { if let l = line(i), PageText.isFurniture(l) { reportEnd = i; break }; i += 1 }
+        }
+        let bodyLines = (furnitureEnd..<max(furnitureEnd, reportEnd)).compactMap { line($0) }
         let contact = PageText.contact(Array(bodyLines.prefix(80)))
 
         // Tables.
@@ -558,7 +565,7 @@ struct NormalizeState {
             switch key {
             case "topics":
                 seenTopics = true
-                topics += value.split(whereSeparator: { "/\\;；".contains($0) }).map { TextWhitespace.trim(String($0)) }.filter { !$0.isEmpty }
+                topics += value.split(whereSeparator: { "/\\;；、,， ".contains($0) }).map { TextWhitespace.trim(String($0)) }.filter { !$0.isEmpty }
             case "keywords":
                 seenKeywords = true
                 keywords += value.split(whereSeparator: { ",，;；、 ".contains($0) }).map { String($0) }.filter { !$0.isEmpty }

@@ -279,7 +279,7 @@ enum PageText {
         ("内容概述", "summary"), ("摘要", "summary"),
         ("发布时间", "published_date"),
         ("组配分类", "other"), ("主题词", "other"), ("服务对象", "other"), ("责任部门", "other"), ("所属机构", "other"),
-        ("信息来源", "other"), ("来源", "other"), ("浏览次数", "ignore"), ("访问次数", "ignore"), ("点击数", "ignore"), ("字体", "ignore"),
+        ("信息来源", "publisher"), ("来源", "publisher"), ("时间", "published_date"), ("浏览次数", "ignore"), ("访问次数", "ignore"), ("点击数", "ignore"), ("字体", "ignore"),
     ].sorted { $0.label.count > $1.label.count }
 
     /// ``metadataLabels`` compiled for the one-pass pre-check, and as Characters for the walk.
@@ -292,11 +292,23 @@ enum PageText {
     static let furnitureMarkers = ["附件下载", "扫一扫", "打印本页", "关闭窗口", "相关链接", "上一篇", "下一篇", "分享到", "责任编辑",
                                    "版权所有", "主办单位", "网站标识码", "ICP备", "【打印】", "【关闭】", "【字体", "收藏", "打印", "关闭", "返回顶部"]
 
+    /// Footer words that mark a line as the site's, wherever they stand in a short line.
+    static let footerMarkers = ["版权所有", "ICP备", "网站标识码", "主办单位", "承办单位", "技术支持", "公网安备"]
+
     /// True for a line of page furniture (print/close links, share bars, footers).
     static func isFurniture(_ line: String) -> Bool {
         let key = LabelText.matchKey(line).filter { $0 != "•" && $0 != "·" && $0 != "[" && $0 != "]" }
+        if key.count <= 120, footerMarkers.contains(where: { key.contains($0) }) { return true }
         guard key.count <= 20 else { return false }
         return furnitureMarkers.contains { key.hasPrefix($0) }
+    }
+
+    /// The report title inside a `<title>` that carries the site's name (`…年度报告-沭阳县发改局`,
+    /// `…年度报告_某某政府网`, `…年度报告 | 站名`), or the whole `<title>` when it is the title alone.
+    static func titleInHTMLTitle(_ htmlTitle: String) -> String? {
+        let pieces = htmlTitle.split(whereSeparator: { "-_|｜—–".contains($0) }).map { TextWhitespace.trim(String($0)) }
+        for piece in [htmlTitle] + pieces where isTitle(piece) && titleYear(piece) != nil { return piece }
+        return nil
     }
 
     /// Label/value pairs of the 信息公开 metadata block found in `fragments` (lines split at `|`, grid cells).
