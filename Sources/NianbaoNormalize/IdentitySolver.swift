@@ -197,6 +197,9 @@ struct IdentitySolver {
     var cellCount: Int
     var rows: [SolverRow]
     var identities: [LinearIdentity]
+    /// The tables of the index space (表三's cells, 表四's): the blank convention asks each table to be
+    /// populated on its own, so a blank 表四 block reads as 表四's other blanks do.
+    var tables: [Range<Int>] = []
 
     struct Outcome {
         var cells: [SolvedCell]
@@ -419,7 +422,7 @@ struct IdentitySolver {
 
         var cells = [SolvedCell](repeating: SolvedCell(value: nil, status: "missing", raw: nil, rule: nil), count: cellCount)
         var openCells: [Int] = []
-        var reportedCount = 0
+        var reported = [Bool](repeating: false, count: cellCount)
         for c in 0..<cellCount {
             let tok = tokenAt[c]
             if var s = status[c] {
@@ -431,13 +434,13 @@ struct IdentitySolver {
                     let d = final[c]
                     s.candidates = cs.filter { c in c >= d.lo && (d.hi.map { c <= $0 } ?? true) }
                 }
-                if s.value != nil { reportedCount += 1 }
+                if s.value != nil { reported[c] = true }
                 cells[c] = s
                 continue
             }
             if let v = tok?.value {
                 cells[c] = SolvedCell(value: v, status: "reported", raw: tok?.raw, rule: nil)
-                reportedCount += 1
+                reported[c] = true
             } else if zeroFilled[c] {
                 cells[c] = SolvedCell(value: 0, status: "blank_as_zero", raw: nil, rule: "convention.blank_is_zero")
             } else if let v = final[c].value {
@@ -460,8 +463,12 @@ struct IdentitySolver {
                 let h = BoundPropagation.holds(identity, zero)
                 return identity.terms.contains { openSet.contains($0.cell) } ? h == true : h != false
             }
-            let populated = reportedCount * 2 >= cellCount
-            if consistent && populated {
+            let parts = tables.isEmpty ? [0..<cellCount] : tables
+            func populated(_ c: Int) -> Bool {
+                guard let t = parts.first(where: { $0.contains(c) }) else { return false }
+                return t.filter { reported[$0] }.count * 2 >= t.count
+            }
+            if consistent && openCells.allSatisfy(populated) {
                 for c in openCells {
                     cells[c] = SolvedCell(value: 0, status: "blank_as_zero", raw: cells[c].raw, rule: "convention.blank_is_zero")
                 }

@@ -75,7 +75,7 @@ public enum Normalizer {
 /// Working state of one normalization.
 struct NormalizeState {
     /// Everything the page-level checks look for in the page's match keys, searched in one pass.
-    static let otherPageMarkers = ["政府信息公开条例", "年度报告", "工作报告", "统计期限", "本报告", "统计时限"]
+    static let otherPageMarkers = ["政府信息公开条例", "年度报告", "工作报告", "统计期限", "本报告", "统计时限", "数据时限", "年度报告格式", "编制"]
     static let pageMarkers = NeedleSet(ReportTemplate.markers2019 + ReportTemplate.markers2021 + ReportTemplate.markersNational + otherPageMarkers)
     static let markerRanges: (t2019: Range<Int>, t2021: Range<Int>, national: Range<Int>) = {
         let a = ReportTemplate.markers2019.count, b = ReportTemplate.markers2021.count, c = ReportTemplate.markersNational.count
@@ -90,6 +90,7 @@ struct NormalizeState {
     let htmlTitle: String?
     let metaTags: [String: String]
     let headerFields: [HeaderField]
+    let links: [PageLink]
     var segments: [Segment]
     var warnings: [(String, String)] = []
     var repairs: [JSONValue] = []
@@ -102,6 +103,7 @@ struct NormalizeState {
         htmlTitle = page.htmlTitle
         metaTags = page.metaTags
         headerFields = page.headerFields
+        links = page.links
         segments = PageText.splitInlineHeadings(page.segments)
         cellNotes.reserveCapacity(256)
     }
@@ -224,8 +226,11 @@ struct NormalizeState {
         let mentionsReport = has("政府信息公开条例") || has("年度报告") || has("工作报告")
         let bodyEvidence = headings.count >= 1 || mNational >= 1 || has("政府信息公开条例") || has("统计期限")
             || has("本报告") || has("统计时限")
+        // The template's preamble (本报告…按照…年度报告格式…编制, a statistics-period sentence) makes a
+        // report even without a title or a 一、 heading.
+        let preamble = has("本报告") && ((has("年度报告格式") && has("编制")) || has("统计期限") || has("统计时限") || has("数据时限"))
         let accepted = (reportTitle != nil && bodyEvidence) || headings.count >= 2 || mNational >= 2 || (m2019 + m2021) >= 2
-            || (headings.count == 1 && mentionsReport)
+            || (headings.count == 1 && mentionsReport) || preamble
         if !accepted {
             throw NormalizeError.notAReport(headings.isEmpty && reportTitle == nil
                 ? "no report title, no section heading and no table label of a 政府信息公开工作年度报告"
@@ -234,11 +239,18 @@ struct NormalizeState {
         }
         // A page listing several reports (a 年报 column) is not itself a report.
         if headings.count < 2 && mNational < 2 {
+            // The same title repeated (信息名称, 内容概述, the heading) is one title: labels are cut off first.
             var titles = Set<String>()
             for i in 0..<segments.count {
-                if let l = line(i), let k = lineKeys[i], PageText.isTitle(l, key: k), PageText.titleYear(l) != nil { titles.insert(k) }
+                guard let l = line(i), let k = lineKeys[i], PageText.isTitle(l, key: k), PageText.titleYear(l) != nil else { continue }
+                let pairs = PageText.metadataPairs([l])
+                titles.insert(pairs.count == 1 && !pairs[0].value.isEmpty ? LabelText.matchKey(pairs[0].value) : k)
             }
-            if titles.count >= 3 { throw NormalizeError.notAReport("\(titles.count) different report titles and no report body (a listing page)") }
+            // On an HTML page, a listing links to its reports.
+            let reportLinks = links.filter { PageText.isTitle($0.text) }.count
+            if titles.count >= 3, format == .text || reportLinks >= 3 {
+                throw NormalizeError.notAReport("\(titles.count) different report titles and no report body (a listing page)")
+            }
         }
 
         // Page metadata.

@@ -266,7 +266,7 @@ enum PageText {
     /// Metadata labels → canonical keys (report-json.md `page.metadata`), longest first when matching.
     static let metadataLabels: [(label: String, key: String)] = [
         ("信息索引号", "index_number"), ("索引号", "index_number"),
-        ("名称", "title"), ("标题", "title"),
+        ("信息名称", "title"), ("文件名称", "title"), ("名称", "title"), ("标题", "title"),
         ("生成日期", "created_date"), ("成文日期", "created_date"),
         ("公开日期", "published_date"), ("发布日期", "published_date"), ("发文日期", "published_date"),
         ("文件编号", "document_number"), ("发文字号", "document_number"), ("文号", "document_number"),

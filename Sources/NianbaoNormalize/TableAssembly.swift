@@ -292,7 +292,8 @@ extension NormalizeState {
         }
 
         let identities = spec.identities
-        let solved = IdentitySolver(cellCount: cellCount, rows: solverRows, identities: identities.map(\.linear)).solve()
+        let solved = IdentitySolver(cellCount: cellCount, rows: solverRows, identities: identities.map(\.linear),
+                                    tables: [0..<reviewBase, reviewBase..<cellCount]).solve()
         var values = [Int?](repeating: nil, count: cellCount)
 
         func settle(_ cell: Int, path: @autoclosure () -> String) -> JSONValue {
