@@ -26,7 +26,11 @@ struct Normalize: ParsableCommand {
         A WARC file gives one record per 2xx response or resource record, with source.capture \
         pointing back at it. A file may \
         carry its source URL, retrieval time and HTTP Content-Type in a sidecar <file>.meta.json: \
-        {"url": "...", "retrieved_at": "2024-01-22T08:00:00Z", "content_type": "text/html; charset=gbk"}.
+        {"url": "...", "retrieved_at": "2024-01-22T08:00:00Z", "content_type": "text/html; charset=gbk"}. \
+        A crawled text copy's header block (标题:, 发布时间:, 原文链接: … up to a ==== 正文 ==== rule) \
+        is read as metadata; its 原文链接 is the source URL when neither a sidecar nor --url gives one. \
+        Table cells written together with no separator are split only where the identities leave \
+        one split (status segmented); otherwise the cells are null and ambiguous, with candidates.
 
         With --out, one <id>.json per report is written atomically; without it, NDJSON goes to stdout, \
         one record per line, in input order. A bad input gets one line on stderr naming the file and \
