@@ -110,7 +110,12 @@ public final class HTTPClient {
         var pins = config.resolve
         let fixed = config.resolve.first { $0.lowercased().hasPrefix("\(host.lowercased()):\(port):") }.map { String($0.split(separator: ":", maxSplits: 2)[2]) }
         let address: String
-        if let f = fixed { address = f } else {
+        if let f = fixed {
+            address = f
+        } else if AddressCheck.isLiteral(host) {
+            // An IP literal (`http://[2001:db8::1]/`, `http://[::ffff:7f00:1]/`): checked as it is, nothing to resolve.
+            address = host
+        } else {
             guard let a = AddressCheck.resolve(host: host, port: port) else { return .failure(.resolve) }
             address = a
             pins.append("\(host):\(port):\(a)")
@@ -238,18 +243,56 @@ public enum AddressCheck {
         return candidates.first { !$0.contains(":") } ?? candidates.first.map { "[\($0)]" }
     }
 
-    /// True for loopback, private (RFC 1918, unique local), link-local, unspecified and CGNAT addresses.
+    /// True for every address a harvest must not reach unless `--allow-private`: loopback, private
+    /// (RFC 1918, unique local), link-local, unspecified, CGNAT (100.64/10), benchmarking (198.18/15),
+    /// multicast, reserved and broadcast. Decided on the parsed address, not its text: IPv4-mapped
+    /// (`::ffff:7f00:1`), IPv4-compatible and NAT64 (`64:ff9b::/96`) IPv6 forms are unwrapped and
+    /// their IPv4 address checked. Text that is not an address is refused.
     public static func isPrivate(_ address: String) -> Bool {
-        let a = address.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        if a.contains(":") {
-            return a == "::1" || a == "::" || a.hasPrefix("fe80:") || a.hasPrefix("fc") || a.hasPrefix("fd") || a.hasPrefix("::ffff:127.")
-                || a.hasPrefix("::ffff:10.") || a.hasPrefix("::ffff:192.168.")
+        var a = address.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if let zone = a.firstIndex(of: "%") { a = String(a[..<zone]) }  // fe80::1%eth0
+        var v4 = in_addr()
+        if inet_pton(AF_INET, a, &v4) == 1 {
+            return isPrivateIPv4(withUnsafeBytes(of: &v4) { Array($0) })
         }
-        let o = a.split(separator: ".").compactMap { Int($0) }
-        guard o.count == 4 else { return true }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, a, &v6) == 1 else { return true }
+        let b = withUnsafeBytes(of: &v6) { Array($0) }
+        let zeros10 = b[0..<10].allSatisfy { $0 == 0 }
+        // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible, deprecated), 64:ff9b::a.b.c.d (NAT64).
+        if zeros10 && b[10] == 0xFF && b[11] == 0xFF { return isPrivateIPv4(Array(b[12..<16])) }
+        if zeros10 && b[10] == 0 && b[11] == 0 {
+            // :: and ::1 are unspecified and loopback; ::a.b.c.d carries an IPv4 address.
+            if b[12..<15].allSatisfy({ $0 == 0 }) && b[15] <= 1 { return true }
+            return isPrivateIPv4(Array(b[12..<16]))
+        }
+        if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4..<12].allSatisfy({ $0 == 0 }) {
+            return isPrivateIPv4(Array(b[12..<16]))
+        }
+        if b[0] == 0xFE && (b[1] & 0xC0) == 0x80 { return true }  // fe80::/10 link-local
+        if (b[0] & 0xFE) == 0xFC { return true }  // fc00::/7 unique local
+        if b[0] == 0xFF { return true }  // ff00::/8 multicast
+        if b[0] == 0xFE && (b[1] & 0xC0) == 0xC0 { return true }  // fec0::/10 site-local (deprecated)
+        return false
+    }
+
+    /// True when `host` is an IPv4 or IPv6 address rather than a name.
+    public static func isLiteral(_ host: String) -> Bool {
+        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, h, &v4) == 1 || inet_pton(AF_INET6, h, &v6) == 1
+    }
+
+    /// The IPv4 ranges refused by default (four bytes, network order).
+    static func isPrivateIPv4(_ o: [UInt8]) -> Bool {
         switch (o[0], o[1]) {
-        case (127, _), (10, _), (0, _): return true
-        case (172, 16...31), (192, 168), (169, 254), (100, 64...127): return true
+        case (0, _), (10, _), (127, _): return true  // this network, RFC 1918, loopback
+        case (100, 64...127): return true  // CGNAT 100.64/10
+        case (169, 254): return true  // link-local (and cloud metadata 169.254.169.254)
+        case (172, 16...31), (192, 168): return true  // RFC 1918
+        case (198, 18...19): return true  // benchmarking 198.18/15
+        case (192, 0) where o[2] == 0: return true  // IETF protocol assignments 192.0.0/24
+        case (224...255, _): return true  // multicast 224/4, reserved 240/4, broadcast
         default: return false
         }
     }

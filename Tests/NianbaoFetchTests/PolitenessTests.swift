@@ -133,10 +133,34 @@ import NianbaoExtract
         #expect(throws: HarvestError.self) { try SitesFile.load(path: dir + "/bad.json") }
     }
 
-    @Test func privateRanges() {
-        for a in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.1.1", "::1", "[fe80::1]", "fd00::1", "100.64.0.1", "0.0.0.0"] {
-            #expect(AddressCheck.isPrivate(a), "\(a)")
-        }
-        for a in ["8.8.8.8", "172.32.0.1", "202.96.128.86", "2400:3200::1"] { #expect(!AddressCheck.isPrivate(a), "\(a)") }
+    @Test(arguments: [
+        // IPv4: loopback, RFC 1918, this network, link-local (cloud metadata), CGNAT, benchmarking,
+        // IETF, multicast, reserved, broadcast
+        "127.0.0.1", "127.255.255.254", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "0.0.0.0", "0.1.2.3",
+        "169.254.169.254", "100.64.0.0", "100.127.255.255", "198.18.0.1", "198.19.255.255", "192.0.0.8", "224.0.0.1",
+        "239.255.255.250", "240.0.0.1", "255.255.255.255",
+        // IPv6: loopback, unspecified, link-local (all of fe80::/10), unique local (fc00::/7), multicast
+        "::1", "::", "[fe80::1]", "febf::1", "fe80::1%eth0", "fc00::1", "fd00::1", "ff02::1",
+        // IPv4 wrapped in IPv6: mapped, compatible, NAT64 — decided on the IPv4 address inside
+        "::ffff:0.0.0.0", "::ffff:7f00:1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:a9fe:a9fe", "::ffff:172.16.0.1",
+        "::ffff:172.31.0.1", "::ffff:100.64.0.0", "::ffff:10.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::10.0.0.1",
+        "[::ffff:192.168.0.1]",
+        // not an address at all
+        "localhost", "", "1.2.3", "::ffff:999.1.1.1",
+    ])
+    func addressesRefusedByDefault(_ a: String) {
+        #expect(AddressCheck.isPrivate(a), "\(a)")
+    }
+
+    @Test(arguments: ["8.8.8.8", "172.32.0.1", "172.15.255.255", "100.63.255.255", "100.128.0.1", "198.20.0.1", "202.96.128.86",
+                      "223.255.255.255", "2400:3200::1", "2001:db8::1", "::ffff:8.8.8.8", "64:ff9b::808:808", "[2408:8000::1]"])
+    func publicAddressesAreAllowed(_ a: String) {
+        #expect(!AddressCheck.isPrivate(a), "\(a)")
+    }
+
+    @Test func ipv6LiteralsInURLsAreAddresses() {
+        #expect(AddressCheck.isLiteral("2001:db8::1") && AddressCheck.isLiteral("[::ffff:7f00:1]") && AddressCheck.isLiteral("10.0.0.1"))
+        #expect(!AddressCheck.isLiteral("www.gov.cn"))
+        #expect(URL(string: "http://[2001:db8::1]:8080/a")?.host == "2001:db8::1")
     }
 }
