@@ -199,7 +199,8 @@ public enum CrawlHeader {
 
     /// A line `label: value` with a short label, or nil.
     static func field(_ line: String) -> HeaderField? {
-        guard let colon = line.firstIndex(where: { $0 == ":" || $0 == "：" }) else { return nil }
+        // The label is at most 8 characters: its colon is within the first 12.
+        guard let colon = line.prefix(12).firstIndex(where: { $0 == ":" || $0 == "：" }) else { return nil }
         let label = TextWhitespace.trim(String(line[..<colon]))
         guard (1...8).contains(label.count), label.allSatisfy({ $0.isLetter }) else { return nil }
         return HeaderField(label: label, value: TextWhitespace.trim(String(line[line.index(after: colon)...])))
@@ -207,6 +208,7 @@ public enum CrawlHeader {
 
     /// True for the rule that ends the block: `==== 正文 ====` (any run of `=`, `-` or `*`).
     static func isBodyRule(_ line: String) -> Bool {
+        guard line.utf8.count <= 200 else { return false }
         let core = line.filter { $0 != "=" && $0 != "-" && $0 != "*" && $0 != " " }
         return core == "正文" && line.count > core.count + 2
     }

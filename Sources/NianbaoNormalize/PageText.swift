@@ -58,12 +58,6 @@ enum PageText {
             core = "总体情况"
         }
         let coreCount = core.unicodeScalars.count
-        // Misspelt or reworded headings (`四、政府信息公开行政法复议、行政诉讼情况`): numbered with the
-        // part's own numeral, short, and holding the part's key words.
-        if numbered, coreCount <= 30, let kind = keywordHeading(core), let numeral = key.unicodeScalars.first,
-           numeral == ["一", "二", "三", "四", "五", "六"][SectionKind.allCases.firstIndex(of: kind)!] {
-            return kind
-        }
         for (kind, prefixes) in headingPrefixTable {
             for (p, pCount) in prefixes where core.utf8HasPrefix(p) {
                 // Short generic headings must be the whole line, or numbered.
@@ -73,19 +67,26 @@ enum PageText {
                 return kind
             }
         }
+        // Misspelt or reworded headings (`四、政府信息公开行政法复议、行政诉讼情况`): numbered with the
+        // part's own numeral, short, and holding the part's key words.
+        if numbered, coreCount <= 30, let kind = keywordHeading(core), let numeral = key.unicodeScalars.first,
+           numeral == ["一", "二", "三", "四", "五", "六"][SectionKind.allCases.firstIndex(of: kind)!] {
+            return kind
+        }
         return nil
     }
 
     /// The part whose key words a numbered heading holds, if exactly one (templates.md §8 variants and typos).
     static func keywordHeading(_ core: String) -> SectionKind? {
-        guard core.hasSuffix("情况") || core.hasSuffix("事项") || core.hasSuffix("措施") || core.hasSuffix("概述") else { return nil }
+        guard core.utf8HasSuffix("情况") || core.utf8HasSuffix("事项") || core.utf8HasSuffix("措施") || core.utf8HasSuffix("概述") else { return nil }
+        func has(_ w: String) -> Bool { core.utf8Contains(w) }
         var kinds: [SectionKind] = []
-        if core.contains("总体") || core.contains("概述") || core.contains("概况") { kinds.append(.overview) }
-        if core.contains("主动公开") { kinds.append(.proactive) }
-        if core.contains("申请") && (core.contains("收到") || core.contains("处理") || core.contains("依申请")) && !core.contains("复议") { kinds.append(.applications) }
-        if core.contains("复议") && core.contains("诉讼") { kinds.append(.reviewLitigation) }
-        if core.contains("问题") && (core.contains("改进") || core.contains("整改") || core.contains("措施")) { kinds.append(.problems) }
-        if core.contains("其他") && core.contains("事项") { kinds.append(.otherMatters) }
+        if has("总体") || has("概述") || has("概况") { kinds.append(.overview) }
+        if has("主动公开") { kinds.append(.proactive) }
+        if has("申请") && (has("收到") || has("处理") || has("依申请")) && !has("复议") { kinds.append(.applications) }
+        if has("复议") && has("诉讼") { kinds.append(.reviewLitigation) }
+        if has("问题") && (has("改进") || has("整改") || has("措施")) { kinds.append(.problems) }
+        if has("其他") && has("事项") { kinds.append(.otherMatters) }
         return kinds.count == 1 ? kinds[0] : nil
     }
 
@@ -297,8 +298,12 @@ enum PageText {
 
     /// True for a line of page furniture (print/close links, share bars, footers).
     static func isFurniture(_ line: String) -> Bool {
+        // Byte searches on the raw line first (the markers hold no character that folding changes).
+        let bytes = line.utf8.count
+        if bytes <= 480, footerMarkers.contains(where: { line.utf8Contains($0) }) { return true }
+        // A furniture line is short: 20 characters after folding, at most 4 bytes each, plus spacing.
+        guard bytes <= 160 else { return false }
         let key = LabelText.matchKey(line).filter { $0 != "•" && $0 != "·" && $0 != "[" && $0 != "]" }
-        if key.count <= 120, footerMarkers.contains(where: { key.contains($0) }) { return true }
         guard key.count <= 20 else { return false }
         return furnitureMarkers.contains { key.hasPrefix($0) }
     }

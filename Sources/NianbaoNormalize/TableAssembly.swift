@@ -396,6 +396,7 @@ extension NormalizeState {
     /// True when a folded label holds `.` between a character that is not an item number (1…9) and a
     /// CJK character: `口.其他`, `x.其他` (an item label whose number was garbled).
     static func hasDamagedItemNumber(_ key: String) -> Bool {
+        guard key.utf8.contains(0x2E) else { return false }
         let u = Array(key.unicodeScalars)
         guard u.count >= 3 else { return false }
         for i in 1..<(u.count - 1) where u[i] == "." {
