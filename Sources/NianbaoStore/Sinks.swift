@@ -49,10 +49,17 @@ public final class SinkSession {
     private var csvRows: [String: [String?]] = [:]
     private var csvOrder: [String] = []
     private var count = 0
+    /// File sinks: replace the file instead of appending to it.
+    private let replace: Bool
+    /// True when the file sink's temp file starts with the existing file's contents.
+    private var appending = false
 
-    /// Opens the sink (connects and migrates a database, creates a temp file).
-    public init(_ spec: SinkSpec) throws {
+    /// Opens the sink (connects and migrates a database, creates a temp file). File sinks append to
+    /// an existing file (a CSV without a second header) unless `replaceFiles` is set; either way the
+    /// new file is written beside it and renamed into place when the sink finishes.
+    public init(_ spec: SinkSpec, replaceFiles: Bool = false) throws {
         self.spec = spec
+        replace = replaceFiles
         switch spec {
         case .sqlite(let path):
             store = try RecordStore.sqlite(path: path)
@@ -69,9 +76,24 @@ public final class SinkSession {
 
     private func openTemp(_ path: String) throws {
         let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+        var existing = Data()
+        if !replace, FileManager.default.fileExists(atPath: path) {
+            guard let d = FileManager.default.contents(atPath: path) else { throw StoreError.badSink("cannot read \(path) to append to it") }
+            existing = d
+            if case .csv = spec, !existing.isEmpty {
+                // Rows go under the existing header only if it is this version's.
+                let header = Data(WideCSV.header())
+                guard existing.starts(with: header) else {
+                    throw StoreError.badSink("\(path) has other columns than this version's CSV; write to a new file, or replace it with --replace-files")
+                }
+            }
+            if case .ndjson = spec, let last = existing.last, last != 0x0A { existing.append(0x0A) }
+        }
+        guard FileManager.default.createFile(atPath: tmp, contents: existing), let h = FileHandle(forWritingAtPath: tmp) else {
             throw StoreError.badSink("cannot write \(tmp)")
         }
+        h.seekToEndOfFile()
+        appending = !existing.isEmpty
         tmpPath = tmp
         file = h
     }
@@ -96,15 +118,15 @@ public final class SinkSession {
             return "\(spec): \(s.inserted) new, \(s.updated) changed (new version), \(s.unchanged) unchanged"
         case .ndjson(let path):
             if path != "-" { try file!.synchronize(); try file!.close(); try moveIntoPlace(path) }
-            return "\(spec): \(count) records"
+            return "\(spec): \(count) records" + (appending ? " appended" : "")
         case .csv(let path):
-            var out = WideCSV.header()
+            var out = appending ? [] : WideCSV.header()
             for id in csvOrder { out += WideCSV.line(csvRows[id]!) }
             file!.write(Data(out))
             try file!.synchronize()
             try file!.close()
             try moveIntoPlace(path)
-            return "\(spec): \(csvOrder.count) rows"
+            return "\(spec): \(csvOrder.count) rows" + (appending ? " appended" : "")
         }
     }
 

@@ -24,15 +24,18 @@ struct Export: ParsableCommand {
     @Argument(help: "Record files or directories, or - for NDJSON on stdin.")
     var inputs: [String]
 
-    @Option(name: .customLong("to"), help: "Sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH (repeatable).")
+    @Option(name: .customLong("to"), help: "Sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH (repeatable). File sinks are appended to.")
     var sinks: [String] = []
+
+    @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them.")
+    var replaceFiles = false
 
     func validate() throws {
         for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
     }
 
     func run() throws {
-        let sessions = try openSinks(sinks.isEmpty ? [SinkSpec.defaultSink.description] : sinks, failure: ExitCode(1))
+        let sessions = try openSinks(sinks.isEmpty ? [SinkSpec.defaultSink.description] : sinks, replaceFiles: replaceFiles, failure: ExitCode(1))
         var records = 0
         let problems: [RecordReader.Problem]
         do {
@@ -65,11 +68,11 @@ func stderr(_ line: String) {
 
 /// Opens every sink, or none: on a failure the ones already open are abandoned, an error line is
 /// printed and `failure` is thrown.
-func openSinks(_ specs: [String], failure: ExitCode) throws -> [SinkSession] {
+func openSinks(_ specs: [String], replaceFiles: Bool, failure: ExitCode) throws -> [SinkSession] {
     var sessions: [SinkSession] = []
     for text in specs {
         let spec = try SinkSpec(parsing: text)
-        do { sessions.append(try SinkSession(spec)) } catch {
+        do { sessions.append(try SinkSession(spec, replaceFiles: replaceFiles)) } catch {
             sessions.forEach { $0.abandon() }
             stderr("nianbao: error: \(spec): \(error)")
             throw failure

@@ -44,6 +44,9 @@ struct Harvest: ParsableCommand {
     @Option(name: .customLong("sink"), help: "Also load new records into a sink (repeatable): sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH.")
     var sinks: [String] = []
 
+    @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them (they are appended to by default).")
+    var replaceFiles = false
+
     @Option(help: "Seconds between two requests to one host (raised by robots.txt Crawl-delay).")
     var delay: Double = 2
 
@@ -110,7 +113,7 @@ struct Harvest: ParsableCommand {
             stderr("nianbao: error: \(out): \(error.localizedDescription)")
             throw ExitCode(2)
         }
-        let sessions = try openSinks(sinks, failure: ExitCode(2))
+        let sessions = try openSinks(sinks, replaceFiles: replaceFiles, failure: ExitCode(2))
         var options = HarvestOptions(statePath: state, warcDirectory: warcDir)
         options.client.connectTimeout = min(timeout, 10)
         options.client.totalTimeout = timeout

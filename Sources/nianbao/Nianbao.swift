@@ -58,6 +58,9 @@ struct Normalize: ParsableCommand {
     @Option(name: .customLong("sink"), help: "Also load the records into a sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH (repeatable). With --sink and no --out nothing is written to stdout unless a sink is ndjson:-.")
     var sinks: [String] = []
 
+    @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them (they are appended to by default).")
+    var replaceFiles = false
+
     func validate() throws {
         guard FormatChoice(rawValue: format) != nil else {
             throw ValidationError("--format must be auto, html or text (got \(format))")
@@ -88,7 +91,7 @@ struct Normalize: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let sessions = try openSinks(sinks, failure: ExitCode(1))
+        let sessions = try openSinks(sinks, replaceFiles: replaceFiles, failure: ExitCode(1))
         Pipeline.initialize()
         var records = 0, checksFailing = 0
         var cellCounts: [String: Int] = [:]

@@ -235,8 +235,10 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(first.stderr.contains("csv:\(dir)/wide.csv: 16 rows"))
         let again = try run(args)
         #expect(again.stderr.contains("0 new, 0 changed (new version), 16 unchanged"))
+        // File sinks are appended to: the second run's 16 lines follow the first run's.
+        #expect(again.stderr.contains("ndjson:\(dir)/all.ndjson: 16 records appended"))
         let ndjson = try String(contentsOfFile: dir + "/all.ndjson", encoding: .utf8)
-        #expect(ndjson.split(separator: "\n").count == 16)
+        #expect(ndjson.split(separator: "\n").count == 32)
         // A line that is not a record is reported; the good ones still load.
         try (ndjson.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n{\"id\": 1}\n").write(toFile: dir + "/mixed.ndjson", atomically: true, encoding: .utf8)
         let mixed = try run(["export", dir + "/mixed.ndjson", "--to", "sqlite:\(dir)/db2.sqlite"])
@@ -244,6 +246,41 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(mixed.stderr.contains("mixed.ndjson:3: not a nianbao record"))
         #expect(mixed.stderr.contains("2 new"))
         #expect(try run(["export", snapshots, "--to", "nosuch:x"]).status == 64)
+    }
+
+    /// A cron user's file sinks keep every earlier run's rows (issue 11 item 2): CSV without a second
+    /// header, NDJSON line after line; `--replace-files` replaces them; a CSV with other columns is
+    /// refused rather than mixed, and nothing is written then.
+    @Test func fileSinksAppendUnlessTheyAreToldToReplace() throws {
+        let dir = try scratchDirectory("append")
+        defer { removeScratch(dir) }
+        let a = packageRoot.appendingPathComponent("Snapshots/pingtan-2025-html/expected.json").path
+        let b = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-html-gbk/expected.json").path
+        let sinks = ["--to", "csv:\(dir)/h.csv", "--to", "ndjson:\(dir)/h.ndjson"]
+        #expect(try run(["export", a] + sinks).status == 0)
+        let second = try run(["export", b] + sinks)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("csv:\(dir)/h.csv: 1 rows appended"))
+        let csv = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8)
+        let lines = csv.split(separator: "\r\n")
+        #expect(lines.count == 3)
+        #expect(lines.filter { $0.contains("report_id") }.count == 1)
+        #expect(csv.contains("平潭综合实验区") && csv.contains("临港经济开发区"))
+        let nd = try String(contentsOfFile: dir + "/h.ndjson", encoding: .utf8).split(separator: "\n")
+        #expect(nd.count == 2)
+        let (status, out) = try runPython(["-c", "import pandas,sys; df=pandas.read_csv(sys.argv[1], encoding='utf-8-sig'); print(df.shape[0])", dir + "/h.csv"])
+        #expect(status == 0 && out.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "\(out)")
+
+        let replaced = try run(["export", b, "--replace-files"] + sinks)
+        #expect(replaced.status == 0)
+        #expect(try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\r\n").count == 2)
+        #expect(try String(contentsOfFile: dir + "/h.ndjson", encoding: .utf8).split(separator: "\n").count == 1)
+
+        try "id,name\r\n1,x\r\n".write(toFile: dir + "/other.csv", atomically: true, encoding: .utf8)
+        let refused = try run(["export", a, "--to", "csv:\(dir)/other.csv"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("has other columns"))
+        #expect(try String(contentsOfFile: dir + "/other.csv", encoding: .utf8) == "id,name\r\n1,x\r\n")
     }
 
     /// libcurl and libpq are opened on first use: `normalize` runs where they cannot be loaded, and
