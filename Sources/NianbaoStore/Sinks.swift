@@ -168,7 +168,7 @@ public enum WideCSV {
         let rec = r.record
         func s(_ p: String) -> String? {
             switch rec[path: p] {
-            case .string(let x)?: return x
+            case .string(let x)?: return neutralized(x)
             case .int(let i)?: return String(i)
             default: return nil
             }
@@ -184,6 +184,14 @@ public enum WideCSV {
             }
         }
         return fields
+    }
+
+    /// Page text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, TAB, CR first) gets a
+    /// leading `'` (OWASP's rule for CSV injection). Only text from the page: numbers are written as
+    /// numbers, and the JSON and SQL sinks keep the text as it is.
+    static func neutralized(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"].contains(first) else { return text }
+        return "'" + text
     }
 
     static func field(_ v: String?) -> String {

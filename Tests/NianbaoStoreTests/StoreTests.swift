@@ -161,6 +161,25 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
     }
 }
 
+@Suite struct CSVInjectionTests {
+    /// Page text that starts like a formula is neutralized in the CSV (issue 11 item 10), numbers are
+    /// not (a signed 本年增/减 stays -4), and the record itself keeps the text as it is.
+    @Test func formulaLikePageTextGetsALeadingQuoteInTheCSVOnly() throws {
+        for text in ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "＝1+1"] {
+            #expect(WideCSV.neutralized(text) == "'" + text, "\(text)")
+        }
+        for text in ["平潭综合实验区", "2023年报告", ""] { #expect(WideCSV.neutralized(text) == text) }
+        var record = try goldenRecords().first { $0.record[path: "report.agency"]?.stringValue == "平潭综合实验区" }!.record
+        guard case .object(var root) = record, case .object(var report)? = root["report"] else { Issue.record("no report"); return }
+        report["agency"] = .string("=cmd|' /C calc'!A0")
+        root["report"] = .object(report)
+        record = .object(root)
+        let csv = String(decoding: WideCSV.render([try LoadableRecord(record: record)]), as: UTF8.self)
+        #expect(csv.contains("'=cmd|' /C calc'!A0"))
+        #expect(!csv.contains(",=cmd"))
+    }
+}
+
 /// The PostgreSQL server the test script started (scripts/pg-test-server.sh).
 let postgresURL = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
 
