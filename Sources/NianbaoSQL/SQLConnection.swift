@@ -33,9 +33,22 @@ extension SQLConnection {
     /// A parameter placeholder for position `i` (1-based).
     public func placeholder(_ i: Int) -> String { dialect == .postgres ? "$\(i)" : "?" }
 
-    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    /// Begins a transaction that will write. SQLite takes the write lock now (`BEGIN IMMEDIATE`), so a
+    /// second writer waits for it (busy timeout) instead of failing when a read lock cannot be upgraded.
+    public func beginWrite() throws {
+        try exec(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+    }
+
+    /// In a PostgreSQL transaction, waits for the transaction-scoped advisory lock `key` (released at
+    /// commit or rollback), so that work of several processes under one key runs one at a time. A no-op
+    /// on SQLite, where ``beginWrite()`` already serializes writers.
+    public func serialize(_ key: Int64) throws {
+        if dialect == .postgres { _ = try query("SELECT pg_advisory_xact_lock(\(key))", []) }
+    }
+
+    /// Runs `body` in a write transaction: committed if it returns, rolled back if it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try exec("BEGIN")
+        try beginWrite()
         do {
             let r = try body()
             try exec("COMMIT")
@@ -61,7 +74,24 @@ public final class SQLiteConnection: SQLConnection {
             throw SQLError.database("\(path): \(msg)")
         }
         sqlite3_busy_timeout(db, 10_000)
-        try exec("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+        try exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+        // Switching a new file to WAL takes an exclusive lock, and SQLite answers "database is locked"
+        // without waiting when another process holds one: retry for as long as the busy timeout.
+        var waited = 0
+        while true {
+            do {
+                try exec("PRAGMA journal_mode = WAL")
+                break
+            } catch {
+                guard sqlite3_errcode(db) == SQLITE_BUSY || sqlite3_errcode(db) == SQLITE_LOCKED, waited < 10_000 else {
+                    sqlite3_close(db)
+                    db = nil
+                    throw error
+                }
+                usleep(20_000)
+                waited += 20
+            }
+        }
     }
 
     deinit { sqlite3_close(db) }

@@ -65,17 +65,35 @@ public final class RecordStore {
         return Int(rows.first?.first.flatMap { $0 } ?? "0") ?? 0
     }
 
-    /// Applies the missing migrations up to `version`, each in its own transaction.
+    /// Advisory-lock keys of the PostgreSQL store (any fixed numbers unlikely to be used by others).
+    static let migrationLock: Int64 = 0x6E69_616E_6261_6F01
+    static let loadLock: Int64 = 0x6E69_616E_6261_6F02
+
+    /// Applies the missing migrations up to `version`, in one write transaction that re-reads the
+    /// version under the lock: processes that open a new database at once migrate it once, the others
+    /// wait and find it done (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: an advisory lock).
     public func migrate(to version: Int = StoreSchema.latestVersion) throws {
-        let current = try schemaVersion()
-        guard current < version else { return }
-        for n in (current + 1)...version {
-            try connection.transaction {
+        if try schemaVersionIfPresent() ?? 0 >= version { return }
+        try connection.transaction {
+            try connection.serialize(Self.migrationLock)
+            let current = try schemaVersion()
+            guard current < version else { return }
+            for n in (current + 1)...version {
                 for sql in StoreSchema.migration(n, connection.dialect) { try connection.exec(sql) }
                 _ = try connection.query("INSERT INTO nianbao_migrations (version, description) VALUES (\(connection.placeholder(1)), \(connection.placeholder(2)))",
                                          [.int(n), .text("nianbao schema \(n)")])
             }
         }
+    }
+
+    /// The schema version, or nil when the database has no migrations table yet (read only).
+    func schemaVersionIfPresent() throws -> Int? {
+        let exists = connection.dialect == .sqlite
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'nianbao_migrations'"
+            : "SELECT count(*) FROM information_schema.tables WHERE table_name = 'nianbao_migrations' AND table_schema = current_schema()"
+        guard try connection.query(exists, []).first?.first.flatMap({ $0 }) == "1" else { return nil }
+        let rows = try connection.query("SELECT COALESCE(MAX(version), 0) FROM nianbao_migrations", [])
+        return Int(rows.first?.first.flatMap { $0 } ?? "0") ?? 0
     }
 
     // MARK: loading
@@ -127,8 +145,10 @@ public final class LoadSession {
     /// Begins a transaction on `store`.
     public init(_ store: RecordStore) throws {
         connection = store.connection
-        try connection.exec("BEGIN")
+        // One load at a time per database: the versions it gives depend on what is current.
+        try connection.beginWrite()
         do {
+            try connection.serialize(RecordStore.loadLock)
             for row in try connection.query("SELECT report_id, version, content_sha256, is_current FROM reports", []) {
                 guard let id = row[0], let v = row[1].flatMap({ Int($0) }) else { continue }
                 maxVersion[id] = max(maxVersion[id] ?? 0, v)

@@ -283,6 +283,57 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(try String(contentsOfFile: dir + "/other.csv", encoding: .utf8) == "id,name\r\n1,x\r\n")
     }
 
+    /// Two loads into one database at once both succeed, the second waiting for the first (issue 11
+    /// item 4): on a new SQLite file (a migration race) and on an existing one, and on a new
+    /// PostgreSQL database when the test server is there. History stays whole: each report is
+    /// current exactly once.
+    @Test func concurrentLoadsWaitForEachOtherInsteadOfFailing() throws {
+        let dir = try scratchDirectory("concurrent")
+        defer { removeScratch(dir) }
+        let snapshots = packageRoot.appendingPathComponent("Snapshots").path
+        var targets = (0..<4).map { "sqlite:\(dir)/db\($0).sqlite" }
+        if let base = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"] {
+            let name = "nianbao_concurrent_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+            // psql from the server's own bin directory (scripts/pg-test-server.sh installs it there).
+            let (status, out) = try runPython(["-c", """
+            import glob, subprocess, sys
+            psql = sorted(glob.glob('/usr/lib/postgresql/*/bin/psql'))[-1]
+            sys.exit(subprocess.call([psql, sys.argv[1], '-qc', 'CREATE DATABASE ' + sys.argv[2]]))
+            """, base, name])
+            #expect(status == 0, "\(out)")
+            targets.append(String(base[..<base.lastIndex(of: "/")!]) + "/" + name)
+        }
+        for target in targets {
+            for round in 0..<2 {
+                let procs = try (0..<2).map { _ -> (Process, Pipe) in
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: nianbaoBinary())
+                    p.arguments = ["export", snapshots, "--to", target]
+                    let err = Pipe()
+                    p.standardError = err
+                    p.standardOutput = FileHandle.nullDevice
+                    try p.run()
+                    return (p, err)
+                }
+                for (p, err) in procs {
+                    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    p.waitUntilExit()
+                    #expect(p.terminationStatus == 0, "\(target) round \(round): \(text)")
+                }
+            }
+        }
+        for target in targets where target.hasPrefix("sqlite:") {
+            let (status, out) = try runPython(["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            cur = db.execute("select count(*), count(distinct report_id) from reports where is_current = 1").fetchone()
+            versions = db.execute("select count(*) from reports").fetchone()[0]
+            print(cur[0], cur[1], versions)
+            """, String(target.dropFirst("sqlite:".count))])
+            #expect(status == 0 && out.trimmingCharacters(in: .whitespacesAndNewlines) == "16 16 16", "\(target): \(out)")
+        }
+    }
+
     /// libcurl and libpq are opened on first use: `normalize` runs where they cannot be loaded, and
     /// `harvest` and a PostgreSQL sink say so in one line (a library that is not ELF stands in here
     /// for one that is missing or broken, found first through LD_LIBRARY_PATH).
