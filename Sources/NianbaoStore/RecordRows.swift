@@ -20,6 +20,21 @@ public struct LoadableRecord: Sendable {
         guard record[path: "schema"]?.stringValue == Normalizer.schemaID else {
             throw StoreError.badRecord("schema is not \(Normalizer.schemaID)")
         }
+        // The shape the schema requires (schema/report.schema.json): an id is 20 lowercase hex digits
+        // (it names files and rows: `../../x` must never get in), the parts are objects.
+        guard id.utf8.count == 20, id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            throw StoreError.badRecord("id \"\(id.prefix(40))\" is not 20 lowercase hex digits")
+        }
+        for part in ["source", "page", "report", "tables", "quality", "extractor"] {
+            guard case .object? = record[path: part] else { throw StoreError.badRecord("\(part) is missing or not an object") }
+        }
+        guard let sha = record[path: "source.content_sha256"]?.stringValue, sha.utf8.count == 64,
+              sha.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            throw StoreError.badRecord("source.content_sha256 is not 64 lowercase hex digits")
+        }
+        guard case .object? = record[path: "quality"]?.objectValue?["cells"], case .array? = record[path: "quality"]?.objectValue?["checks"] else {
+            throw StoreError.badRecord("quality.cells or quality.checks is missing")
+        }
         self.record = record
         self.bytes = CanonicalJSON.encode(record)
         self.digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()

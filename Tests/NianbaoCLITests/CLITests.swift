@@ -246,6 +246,18 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(mixed.stderr.contains("mixed.ndjson:3: not a nianbao record"))
         #expect(mixed.stderr.contains("2 new"))
         #expect(try run(["export", snapshots, "--to", "nosuch:x"]).status == 64)
+
+        // Records that break the schema's shape are refused one line each (issue 11 item 11): an id
+        // that is a path, a part that is missing; the good record still loads.
+        let good = String(ndjson.split(separator: "\n")[0])
+        let pathID = good.replacingOccurrences(of: #""id":""#, with: #""id":"../../x","old_id":""#)
+        let noTables = good.replacingOccurrences(of: #""tables":"#, with: #""no_tables":"#)
+        try ([pathID, noTables, good].joined(separator: "\n") + "\n").write(toFile: dir + "/hostile.ndjson", atomically: true, encoding: .utf8)
+        let hostile = try run(["export", dir + "/hostile.ndjson", "--to", "sqlite:\(dir)/db3.sqlite"])
+        #expect(hostile.status == 1)
+        #expect(hostile.stderr.contains("hostile.ndjson:1: ") && hostile.stderr.contains("is not 20 lowercase hex digits"), "\(hostile.stderr)")
+        #expect(hostile.stderr.contains("hostile.ndjson:2: ") && hostile.stderr.contains("tables is missing"), "\(hostile.stderr)")
+        #expect(hostile.stderr.contains("1 new"))
     }
 
     /// A cron user's file sinks keep every earlier run's rows (issue 11 item 2): CSV without a second
