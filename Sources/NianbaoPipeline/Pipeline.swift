@@ -187,20 +187,63 @@ public enum Pipeline {
     }
 }
 
-/// Atomic file writes: a temporary file in the target directory, then rename.
+/// Atomic file writes: a temporary file in the target directory, written and fsynced, then renamed.
 public enum AtomicFile {
-    /// Writes `bytes` to `path` so that readers see either the old file or the whole new one.
+    /// Writes `bytes` to `path` so that readers see either the old file or the whole new one, and a
+    /// crash after the rename cannot leave an empty file in its place (the data is fsynced first;
+    /// ``syncDirectory(_:)`` makes the renames of a batch durable).
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
-        let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
-            throw PipelineError.unreadable("cannot create \(tmp)")
+        let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent)\(tempMarker)\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PipelineError.unreadable("cannot create \(tmp): \(String(cString: strerror(errno)))") }
+        var written = 0
+        var failure: String?
+        bytes.withUnsafeBytes { buf in
+            while written < buf.count {
+                let n = Foundation.write(fd, buf.baseAddress! + written, buf.count - written)
+                if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); return }
+                written += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if let failure {
+            unlink(tmp)
+            throw PipelineError.unreadable("cannot write \(tmp): \(failure)")
         }
         if rename(tmp, path) != 0 {
             let err = String(cString: strerror(errno))
             unlink(tmp)
             throw PipelineError.unreadable("cannot rename into \(path): \(err)")
         }
+    }
+
+    /// What temporary files are called between the target's name and the writer's process id.
+    static let tempMarker = ".tmp-"
+
+    /// Fsyncs a directory, so that the renames into it survive a crash.
+    public static func syncDirectory(_ dir: String) {
+        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    /// Removes the temporary files that writers killed before their rename left in `dir`
+    /// (`.<name>.tmp-<pid>-<n>` whose process is gone; a live writer's are left alone). Returns how many.
+    @discardableResult
+    public static func removeStaleTemporaries(in dir: String) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: tempMarker, options: .backwards) else { continue }
+            let rest = name[marker.upperBound...].split(separator: "-")
+            guard rest.count == 2, let pid = Int32(rest[0]), UInt64(rest[1]) != nil else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+            if unlink(dir + "/" + name) == 0 { removed += 1 }
+        }
+        return removed
     }
 }
 

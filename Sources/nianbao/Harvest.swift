@@ -131,6 +131,9 @@ struct Harvest: ParsableCommand {
         options.deadline = deadline
         Pipeline.initialize()
         let outDir = out
+        // Temporary files of a run that was killed before its renames.
+        let stale = AtomicFile.removeStaleTemporaries(in: outDir)
+        if stale > 0 { stderr("nianbao: \(outDir): removed \(stale) temporary file(s) a killed run left behind") }
         let sinkLock = NSLock()
         let progress = isatty(2) == 1
         let harvester: Harvester
@@ -175,6 +178,7 @@ struct Harvest: ParsableCommand {
             stderr("nianbao: error: \(error)")
             throw ExitCode(2)
         }
+        AtomicFile.syncDirectory(outDir)
         for s in sessions {
             do { stderr("nianbao: \(try s.finish())") } catch { stderr("nianbao: error: \(s.spec): \(error)"); s.abandon() }
         }

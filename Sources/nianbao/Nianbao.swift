@@ -90,6 +90,9 @@ struct Normalize: ParsableCommand {
                 report("\(out): cannot create output directory: \(error.localizedDescription)")
                 throw ExitCode(1)
             }
+            // Temporary files of a run that was killed before its renames.
+            let stale = AtomicFile.removeStaleTemporaries(in: out)
+            if stale > 0 { FileHandle.standardError.write(Data("nianbao: \(out): removed \(stale) temporary file(s) a killed run left behind\n".utf8)) }
         }
         let sessions = try openSinks(sinks, replaceFiles: replaceFiles, failure: ExitCode(1))
         Pipeline.initialize()
@@ -198,6 +201,7 @@ struct Normalize: ParsableCommand {
         }
         if !batch.isEmpty { try process(batch) }
         if let last = inFlight { try land(last) }
+        if let out { AtomicFile.syncDirectory(out) }
         let c = { (k: String) in cellCounts[k, default: 0] }
         let summary = "nianbao: \(records) records, \(checksFailing) checks failing, cells: \(c("inferred")) inferred, "
             + "\(c("blank_as_zero")) blank as zero, \(c("segmented")) segmented, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "

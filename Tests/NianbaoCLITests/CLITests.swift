@@ -260,6 +260,28 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(hostile.stderr.contains("1 new"))
     }
 
+    /// `normalize --out` removes the temporary files a killed run left (their writer is gone) and
+    /// leaves a live writer's alone (issue 11 item 6).
+    @Test func temporaryFilesOfAKilledRunAreRemovedOnTheNextRun() throws {
+        let dir = try scratchDirectory("stale")
+        defer { removeScratch(dir) }
+        // A process that has exited: its pid names a writer that is gone.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let stale = dir + "/.0123456789abcdef0123.json.tmp-\(gone.processIdentifier)-42"
+        let live = dir + "/.fedcba98765432100123.json.tmp-\(getpid())-7"
+        for p in [stale, live] { try "{\"half\": ".write(toFile: p, atomically: false, encoding: .utf8) }
+        let r = try run(["normalize", sample, "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(FileManager.default.fileExists(atPath: live))
+        #expect(r.stderr.contains("removed 1 temporary file(s) a killed run left behind"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count == 1)
+    }
+
     /// A cron user's file sinks keep every earlier run's rows (issue 11 item 2): CSV without a second
     /// header, NDJSON line after line; `--replace-files` replaces them; a CSV with other columns is
     /// refused rather than mixed, and nothing is written then.
