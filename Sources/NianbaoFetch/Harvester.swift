@@ -101,6 +101,17 @@ public final class Harvester: @unchecked Sendable {
     let lock = NSLock()
     var scheduler: PolitenessScheduler
     var robots: [String: RobotsRules] = [:]
+    /// How much of a robots.txt is parsed (RFC 9309 §2.5 asks for at least 500 KiB).
+    static let robotsParseLimit = 500 * 1024
+    /// The most a robots.txt may decompress to before it counts as undecodable.
+    static let robotsDecodeLimit = 16 << 20
+
+    /// The first ``robotsParseLimit`` bytes of a robots.txt, cut back to the end of a line.
+    static func robotsPrefix(_ body: [UInt8]) -> ArraySlice<UInt8> {
+        guard body.count > robotsParseLimit else { return body[...] }
+        let head = body[..<robotsParseLimit]
+        return head.lastIndex(of: 0x0A).map { head[...$0] } ?? head
+    }
     var seen = Set<String>()
     var summary = HarvestSummary()
     var pagesStarted = 0
@@ -281,8 +292,13 @@ public final class Harvester: @unchecked Sendable {
         case .failure(let f):
             try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: nil, error: f.rawValue, at: Self.isoNow())
             if task.kind == .robots {
-                // Unreachable robots.txt: wait and retry; when retries run out, assume complete disallow.
-                if task.attempt >= options.politeness.maxRetries || f == .refusedAddress { setRobots(task.host, .disallowAll) }
+                // Unreachable robots.txt: wait and retry; when retries run out, or when the failure is
+                // for good (too large, refused), assume complete disallow (RFC 9309 §2.3.1.3).
+                let transient: Bool = { switch f { case .timeout, .reset, .connect, .resolve, .other: return true; default: return false } }()
+                if task.attempt >= options.politeness.maxRetries || !transient {
+                    setRobots(task.host, .disallowAll)
+                    log("robots.txt \(task.url) could not be read (\(f.rawValue)): nothing on \(task.host) is fetched this run")
+                }
             }
             switch f {
             case .timeout, .reset, .connect, .resolve, .other: return (.transient(reason: f.rawValue), nil)
@@ -295,9 +311,14 @@ public final class Harvester: @unchecked Sendable {
         if task.kind == .robots {
             switch status {
             case 200..<300:
-                let body = (try? ContentCoding.decode(exchange.payload, encoding: exchange.header("Content-Encoding"), limit: 512 * 1024)) ?? []
-                let rules = RobotsRules(parsing: String(decoding: body, as: UTF8.self), productToken: options.robotsToken)
-                setRobots(task.host, rules)
+                // RFC 9309 §2.5: parse at least the first 500 KiB. A 2xx whose body cannot be decoded
+                // (unknown Content-Encoding, corrupt or oversized compression) is read as "disallow all".
+                if let body = try? ContentCoding.decode(exchange.payload, encoding: exchange.header("Content-Encoding"), limit: Self.robotsDecodeLimit) {
+                    setRobots(task.host, RobotsRules(parsing: String(decoding: Self.robotsPrefix(body), as: UTF8.self), productToken: options.robotsToken))
+                } else {
+                    setRobots(task.host, .disallowAll)
+                    log("robots.txt \(task.url) could not be decoded (Content-Encoding: \(exchange.header("Content-Encoding") ?? "none")): nothing on \(task.host) is fetched this run")
+                }
                 if prior?.payloadDigest == WARCDigest.sha1(exchange.payload) {
                     try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())
                 } else {

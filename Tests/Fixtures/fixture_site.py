@@ -17,6 +17,9 @@ the Host header (the harvester maps the names to 127.0.0.1 with --resolve):
                            bomb: 100 MB of zeros), /wrong-charset (UTF-8 labelled gbk), /chunked (gzip
                            content in chunked transfer coding)
   storm.test               a listing of 12 report links that all answer 500 (a host to park)
+  robots-big.test, robots-enc.test, robots-gzbad.test
+                           a robots.txt of 5 MB, with an unknown Content-Encoding, or with gzip that
+                           cannot be decoded, each saying Disallow: / (an unreadable robots.txt)
 
 Control endpoints on any host: /__log (JSON list of every request: host, path, time, headers),
 /__edit?host=H&path=P (change that page's content and ETag), /__stop.
@@ -96,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404, b"")
         if host == "bad.test":
             return self.bad(path)
+        if host.startswith("robots-"):
+            return self.hostile_robots(host, path)
         if host == "storm.test":
             if path == "/nb/index.html":
                 body = "".join(f'<a href="/s{j}.html">{2010 + j}年度报告</a>' for j in range(12))
@@ -126,6 +131,22 @@ class Handler(BaseHTTPRequestHandler):
             return self.page(body + f"<!-- {host} {j} -->".encode())
         if path.startswith("/private/"):
             return self.page("<html><body>不应抓取</body></html>".encode())
+        self.send(404, b"")
+
+    def hostile_robots(self, host, path):
+        # robots.txt that a careless parser would read as "allow all"; every one of them says Disallow: /
+        if path == "/robots.txt":
+            if host == "robots-big.test":  # 5 MB: Disallow: / first, then comments
+                return self.send(200, b"User-agent: *\nDisallow: /\n" + b"# padding\n" * 520000, [("Content-Type", "text/plain")])
+            if host == "robots-enc.test":  # an unknown Content-Encoding
+                return self.send(200, b"User-agent: *\nDisallow: /\n", [("Content-Type", "text/plain"), ("Content-Encoding", "x-unknown")])
+            if host == "robots-gzbad.test":  # gzip that cannot be decoded
+                return self.send(200, b"\x1f\x8b\x08\x00garbage-not-deflate", [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")])
+            return self.send(404, b"")
+        if path == "/nb/index.html":
+            return self.page('<html><body><a href="/nb/r.html">2023年政府信息公开工作年度报告</a></body></html>'.encode())
+        if path == "/nb/r.html":
+            return self.page(PAGES[0])
         self.send(404, b"")
 
     def bad(self, path):

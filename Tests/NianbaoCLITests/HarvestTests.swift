@@ -255,6 +255,26 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(try site.log().isEmpty)
     }
 
+    /// A robots.txt that cannot be read is "disallow all", never "allow all" (issue 11 item 8, RFC
+    /// 9309): 5 MB long (its first 500 KiB are parsed: `Disallow: /`), an unknown Content-Encoding,
+    /// gzip that cannot be decoded. Nothing but robots.txt is fetched from those hosts, and the log says why.
+    @Test func anUnreadableRobotsTxtDisallowsEverything() throws {
+        let site = try FixtureSite(hosts: 1, reports: 1)
+        let dir = try scratchDirectory("robots")
+        defer { removeScratch(dir) }
+        let hostile = ["robots-big.test", "robots-enc.test", "robots-gzbad.test"]
+        let sites = try site.sitesFile(hostile, in: dir)
+        let r = try run(["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
+                         "--allow-private", "--delay", "0.05"] + site.resolveArgs(hostile))
+        let fetched = try site.log().filter { !$0.path.hasPrefix("/__") }
+        #expect(fetched.allSatisfy { $0.path == "/robots.txt" }, "\(fetched.map { "\($0.host)\($0.path)" })")
+        #expect(Set(fetched.map(\.host)) == Set(hostile))
+        #expect(r.stderr.contains("3 disallowed by robots.txt"), "\(r.stderr)")
+        #expect(r.stderr.contains("robots.txt http://robots-enc.test:\(site.port)/robots.txt could not be decoded"), "\(r.stderr)")
+        #expect(r.stderr.contains("robots.txt http://robots-gzbad.test:\(site.port)/robots.txt could not be decoded"), "\(r.stderr)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/records"))?.isEmpty ?? true)
+    }
+
     @Test func aSecondRunWaitsForNoneAndSaysSo() throws {
         let dir = try scratchDirectory("lock")
         defer { removeScratch(dir) }
