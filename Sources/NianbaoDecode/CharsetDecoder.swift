@@ -66,8 +66,27 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
 /// (a "gbk" page that is valid multi-byte UTF-8, a "utf-8" page that is not UTF-8) is overridden
 /// and reported as a `charset.conflict` warning.
 public enum CharsetDecoder {
-    /// Decodes `bytes`. `contentType` is the HTTP `Content-Type` header value, when known.
+    /// Decodes `bytes`. `contentType` is the HTTP `Content-Type` header value, when known. Control
+    /// characters other than TAB, LF and CR (NUL above all: SQLite cuts text at it and PostgreSQL
+    /// refuses it) are replaced by spaces in the decoded text, with a `text.control_characters` warning.
     public static func decode(_ bytes: [UInt8], contentType: String? = nil, sniffMeta: Bool = true) throws -> DecodedText {
+        var decoded = try decodeCharset(bytes, contentType: contentType, sniffMeta: sniffMeta)
+        var replaced = 0
+        var firstCode: UInt8 = 0
+        for (i, b) in decoded.utf8.enumerated() where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D || b == 0x7F {
+            if replaced == 0 { firstCode = b }
+            replaced += 1
+            decoded.utf8[i] = 0x20
+        }
+        if replaced > 0 {
+            decoded.warnings.append(DecodeWarning(code: "text.control_characters",
+                                                  message: "\(replaced) control character(s) (the first U+00\(firstCode < 0x10 ? "0" : "")\(String(firstCode, radix: 16, uppercase: true))) replaced by spaces while decoding"))
+        }
+        return decoded
+    }
+
+    /// ``decode(_:contentType:sniffMeta:)`` before control characters are replaced.
+    static func decodeCharset(_ bytes: [UInt8], contentType: String?, sniffMeta: Bool) throws -> DecodedText {
         guard !bytes.isEmpty else { throw DecodeError.empty }
         if let magic = binarySignature(bytes) { throw DecodeError.binary(magic) }
 

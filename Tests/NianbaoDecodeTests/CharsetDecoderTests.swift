@@ -132,4 +132,17 @@ import Testing
         #expect(fast != nil)
         #expect(fast == CharsetDecoder.iconvDecode(page, from: "GB18030").utf8)
     }
+
+    /// NUL and other control characters never reach the record (issue 11 item 3): a BOM skips the
+    /// binary check, so they are replaced by spaces after decoding, in every charset, and said.
+    @Test func controlCharactersAreReplacedAndReported() throws {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("全年\u{0}公开\u{1}信息\u{7F}。\t\r\n".utf8)
+        let d = try CharsetDecoder.decode(bom)
+        #expect(d.text == "全年 公开 信息 。\t\r\n")
+        #expect(d.warnings.map(\.code) == ["text.control_characters"])
+        #expect(d.warnings.first?.message.contains("3 control character(s) (the first U+0000)") == true)
+        let utf16: [UInt8] = [0xFF, 0xFE] + Array("a\u{0}b".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        #expect(try CharsetDecoder.decode(utf16).text == "a b")
+        #expect(try CharsetDecoder.decode(Array("plain text\n".utf8)).warnings.isEmpty)
+    }
 }
