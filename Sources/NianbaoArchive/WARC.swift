@@ -87,7 +87,11 @@ public enum WARCReader {
     ///
     /// The file is read as a stream, one record (one gzip member) at a time, so memory stays bounded
     /// by the largest record, not by the file.
-    public static func forEach(path: String, _ body: (Int, WARCRecord) throws -> Void) throws {
+    ///
+    /// With `problem`, a corrupt gzip member (or a member that holds no readable record) of a
+    /// `.warc.gz` does not end the reading: it is reported as (its offset, the reason) and the reading
+    /// resynchronises at the next gzip member header. A truncated last member still ends it.
+    public static func forEach(path: String, problem: ((Int, String) -> Void)? = nil, _ body: (Int, WARCRecord) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw WARCError.io("\(path): cannot read") }
         defer { try? handle.close() }
         var buffer: [UInt8] = []
@@ -102,18 +106,53 @@ public enum WARCReader {
         try fill(2)
         let gzipped = buffer.count >= 2 && buffer[0] == 0x1F && buffer[1] == 0x8B
         var want = 4 << 20
+        /// Drops bytes up to the next gzip member header (1F 8B 08) after the buffer's first byte, or
+        /// everything when there is none before the end of the file.
+        func resync() throws {
+            var from = 1
+            while true {
+                var i = from
+                while i + 2 < buffer.count, !(buffer[i] == 0x1F && buffer[i + 1] == 0x8B && buffer[i + 2] == 0x08) { i += 1 }
+                if i + 2 < buffer.count {
+                    buffer.removeFirst(i)
+                    bufferStart += i
+                    return
+                }
+                if eof {
+                    bufferStart += buffer.count
+                    buffer.removeAll()
+                    return
+                }
+                from = max(1, buffer.count - 2)
+                try fill(buffer.count + (4 << 20))
+            }
+        }
         while true {
             try fill(want)
             if buffer.isEmpty { return }
             do {
                 if gzipped {
-                    let (member, end) = try Gzip.decompressMember(buffer, at: 0, limit: maxBlock + 65536)
-                    var inner = 0
-                    while inner < member.count {
-                        let (record, next) = try parse(member, at: inner, fileOffset: bufferStart)
-                        try body(bufferStart, record)
-                        inner = next
+                    let member: [UInt8], end: Int
+                    do {
+                        (member, end) = try Gzip.decompressMember(buffer, at: 0, limit: maxBlock + 65536)
+                    } catch let e where problem != nil && !(e as? CompressionError == .truncated) {
+                        // A corrupt member: say so, and go on at the next member header.
+                        problem!(bufferStart, "corrupt gzip member: \(e)")
+                        try resync()
+                        continue
                     }
+                    var records: [WARCRecord] = []
+                    var inner = 0
+                    do {
+                        while inner < member.count {
+                            let (record, next) = try parse(member, at: inner, fileOffset: bufferStart)
+                            records.append(record)
+                            inner = next
+                        }
+                    } catch let e where problem != nil {
+                        problem!(bufferStart, "gzip member without a readable WARC record: \(e)")
+                    }
+                    for record in records { try body(bufferStart, record) }
                     buffer.removeFirst(end)
                     bufferStart += end
                 } else {
@@ -172,7 +211,7 @@ public enum WARCReader {
     /// id (`WARC-Concurrent-To`) → `listing`, `report` or `robots`. Empty for other tools' files.
     public static func captureKinds(path: String) throws -> [String: String] {
         var kinds: [String: String] = [:]
-        try forEach(path: path) { _, record in
+        try forEach(path: path, problem: { _, _ in }) { _, record in
             guard record.type == "metadata", let to = record["WARC-Concurrent-To"] else { return }
             for line in String(decoding: record.block, as: UTF8.self).components(separatedBy: "\r\n") where line.hasPrefix("kind: ") {
                 kinds[to] = String(line.dropFirst(6))

@@ -294,13 +294,14 @@ extension Pipeline {
 
     /// Calls `body` for every page of a WARC file: 2xx `response` records (payload decoded from its
     /// Content-Encoding) and `resource` records. Records that are not pages are skipped; a record
-    /// whose payload cannot be decoded is reported through `problem`.
+    /// whose payload cannot be decoded, and a corrupt gzip member (the reading goes on at the next
+    /// member), are reported through `problem`.
     public static func forEachPage(inWARC path: String, problem: (String, String) -> Void, _ body: (PageSource) throws -> Void) throws {
         let name = (path as NSString).lastPathComponent
         // nianbao's own captures say in their metadata record what kind of page each was: listing
         // pages and robots.txt are not report candidates.
         let kinds = try WARCReader.captureKinds(path: path)
-        try WARCReader.forEach(path: path) { offset, record in
+        try withoutActuallyEscaping(problem) { problem in try WARCReader.forEach(path: path, problem: { offset, why in problem("\(path)@\(offset)", why) }) { offset, record in
             if let id = record["WARC-Record-ID"], let kind = kinds[id], kind == "listing" || kind == "robots" { return }
             let label = "\(path)@\(offset)"
             let uri = record["WARC-Target-URI"]
@@ -327,6 +328,6 @@ extension Pipeline {
             default:
                 return
             }
-        }
+        } }
     }
 }

@@ -119,4 +119,30 @@ func responseRecord(uri: String, status: String, headers: [String], body: [UInt8
         // sha1("") = da39a3ee5e6b4b0d3255bfef95601890afd80709 → base32 3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ
         #expect(WARCDigest.sha1([]) == "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ")
     }
+
+    /// One corrupt gzip member no longer ends a .warc.gz (issue 11 item 5): with a problem handler the
+    /// bad member is reported by its offset and reading goes on at the next member header.
+    @Test func aCorruptMemberIsReportedAndTheReadingResynchronises() throws {
+        let path = scratchPath("resync", suffix: ".warc.gz")
+        defer { removeScratch(path) }
+        var bytes: [UInt8] = []
+        var offsets: [Int] = []
+        for i in 0..<12 {
+            offsets.append(bytes.count)
+            let body = Array("<html><body>page \(i) \(String(repeating: "年报", count: 200 + i))</body></html>".utf8)
+            bytes += Gzip.compress(responseRecord(uri: "http://a/\(i)", status: "200 OK", headers: [], body: body).serialized())
+        }
+        // Flip a byte inside the compressed data of member 5.
+        bytes[offsets[5] + (offsets[6] - offsets[5]) / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var seen: [String?] = []
+        var problems: [(Int, String)] = []
+        try WARCReader.forEach(path: path, problem: { problems.append(($0, $1)) }) { seen.append($1["WARC-Target-URI"]) }
+        #expect(seen == (0..<12).filter { $0 != 5 }.map { "http://a/\($0)" })
+        #expect(problems.count == 1)
+        #expect(problems.first?.0 == offsets[5])
+        #expect(problems.first?.1.hasPrefix("corrupt gzip member") == true)
+        // Without a handler the reading still stops there with an error naming the offset.
+        #expect(throws: WARCError.self) { try WARCReader.forEach(path: path) { _, _ in } }
+    }
 }
