@@ -191,6 +191,12 @@ public final class Harvester: @unchecked Sendable {
             return
         }
         let host = hostKey(u)
+        // Past --max-pages or --deadline nothing more is queued (what is found is still counted).
+        if limitReached {
+            if kind == .report, seen.insert(url).inserted { summary.discovered += 1 }
+            summary.truncated = true
+            return
+        }
         if robots[host] == nil, !seen.contains(host + "/robots.txt") {
             seen.insert(host + "/robots.txt")
             scheduler.enqueue(FetchTask(url: host + "/robots.txt", host: host, kind: .robots))
@@ -204,12 +210,23 @@ public final class Harvester: @unchecked Sendable {
 
     // MARK: workers
 
+    /// True once `--deadline` has passed or `--max-pages` pages have been started (caller holds the lock).
+    var limitReached: Bool {
+        (options.deadline.map { Date().timeIntervalSince(startTime) > $0 } ?? false) || (options.maxPages.map { pagesStarted >= $0 } ?? false)
+    }
+
     func workerLoop() {
         let client = HTTPClient(config: options.client)
         while true {
             lock.lock()
             let now = Date().timeIntervalSince1970
-            let overDeadline = options.deadline.map { Date().timeIntervalSince(startTime) > $0 } ?? false
+            // A limit is a decision of the scheduler: the queue is dropped at once, not drained
+            // through the politeness clock one delay at a time; requests in flight finish.
+            let overLimit = limitReached
+            if overLimit, scheduler.pending > 0 {
+                scheduler.dropQueued()
+                summary.truncated = true
+            }
             let next = scheduler.next(now: now)
             switch next {
             case .finished:
@@ -223,7 +240,7 @@ public final class Harvester: @unchecked Sendable {
                 usleep(useconds_t(max(1_000, min(200_000, (t - now) * 1_000_000))))
             case .start(let task):
                 if task.kind != .robots {
-                    if overDeadline || (options.maxPages.map { pagesStarted >= $0 } ?? false) {
+                    if overLimit {
                         summary.truncated = true
                         scheduler.completed(task, .permanent(reason: "limit"), now: now)
                         lock.unlock()

@@ -61,8 +61,28 @@ public struct PolitenessPolicy: Sendable {
 public struct PolitenessScheduler: Sendable {
     /// The policy.
     public let policy: PolitenessPolicy
+    /// A host's tasks in order: an array read from `head` on, so taking the first task, putting a
+    /// retry back in front and appending are O(1) (amortized); the consumed front is cut off now and then.
+    struct TaskQueue: Sendable {
+        private var items: [FetchTask] = []
+        private var head = 0
+        var isEmpty: Bool { head == items.count }
+        var count: Int { items.count - head }
+        mutating func append(_ t: FetchTask) { items.append(t) }
+        mutating func popFirst() -> FetchTask? {
+            guard head < items.count else { return nil }
+            let t = items[head]
+            head += 1
+            if head >= 1024 && head * 2 >= items.count { items.removeFirst(head); head = 0 }
+            return t
+        }
+        mutating func pushFront(_ t: FetchTask) {
+            if head > 0 { head -= 1; items[head] = t } else { items.insert(t, at: 0) }
+        }
+        mutating func removeAll() { items.removeAll(); head = 0 }
+    }
     struct Host: Sendable {
-        var queue: [FetchTask] = []
+        var queue = TaskQueue()
         var nextAllowed = 0.0
         var delay: Double
         var inFlight = false
@@ -72,6 +92,8 @@ public struct PolitenessScheduler: Sendable {
     var hosts: [String: Host] = [:]
     var hostOrder: [String] = []
     var inFlight = 0
+    /// Tasks queued over all hosts (kept current, so ``pending`` is O(1)).
+    var queued = 0
     var rng: SplitMix
 
     /// Creates a scheduler; `seed` makes the jitter reproducible.
@@ -88,6 +110,17 @@ public struct PolitenessScheduler: Sendable {
         }
         guard hosts[task.host]!.parked == false else { return }
         hosts[task.host]!.queue.append(task)
+        queued += 1
+    }
+
+    /// Drops every queued task (a limit of the run was reached): nothing more starts, the tasks in
+    /// flight finish. Returns how many were dropped.
+    @discardableResult
+    public mutating func dropQueued() -> Int {
+        let dropped = queued
+        for h in hostOrder { hosts[h]!.queue.removeAll() }
+        queued = 0
+        return dropped
     }
 
     /// Raises a host's spacing to a robots.txt Crawl-delay (never lowers it below the policy).
@@ -118,13 +151,12 @@ public struct PolitenessScheduler: Sendable {
         if inFlight >= policy.globalConcurrency {
             return (best != nil || soonest != nil || inFlight > 0) ? .waitUntil(now + 0.05) : .finished
         }
-        if let b = best {
-            var s = hosts[b.host]!
-            let task = s.queue.removeFirst()
-            s.inFlight = true
+        if let b = best, let task = hosts[b.host]!.queue.popFirst() {
+            // Mutated in place (a copy of the host would copy its queue).
+            hosts[b.host]!.inFlight = true
             // Spacing counts from the start of this request.
-            s.nextAllowed = now + s.delay
-            hosts[b.host] = s
+            hosts[b.host]!.nextAllowed = now + hosts[b.host]!.delay
+            queued -= 1
             inFlight += 1
             return .start(task)
         }
@@ -136,7 +168,10 @@ public struct PolitenessScheduler: Sendable {
     /// (the time it may run again), and whether its host got parked.
     @discardableResult
     public mutating func completed(_ task: FetchTask, _ outcome: AttemptOutcome, now: Double) -> (retryAt: Double?, parkedHost: Bool) {
-        guard var s = hosts[task.host] else { return (nil, false) }
+        guard hosts[task.host] != nil else { return (nil, false) }
+        // The host is taken out while it changes, so its queue is not copied.
+        var s = hosts.removeValue(forKey: task.host)!
+        defer { hosts[task.host] = s }
         s.inFlight = false
         inFlight -= 1
         // Spacing also counts from the end of this request, so the server never sees two requests
@@ -153,13 +188,15 @@ public struct PolitenessScheduler: Sendable {
             if task.attempt < policy.maxRetries {
                 var t = task
                 t.attempt += 1
-                s.queue.insert(t, at: 0)
+                s.queue.pushFront(t)
+                queued += 1
                 retryAt = s.nextAllowed
             }
         case .transient:
             s.failures += 1
             if s.failures >= policy.parkAfter {
                 s.parked = true
+                queued -= s.queue.count
                 s.queue.removeAll()
                 parkedNow = true
             } else if task.attempt < policy.maxRetries {
@@ -167,11 +204,11 @@ public struct PolitenessScheduler: Sendable {
                 s.nextAllowed = max(s.nextAllowed, now + wait)
                 var t = task
                 t.attempt += 1
-                s.queue.insert(t, at: 0)
+                s.queue.pushFront(t)
+                queued += 1
                 retryAt = s.nextAllowed
             }
         }
-        hosts[task.host] = s
         return (retryAt, parkedNow)
     }
 
@@ -179,7 +216,7 @@ public struct PolitenessScheduler: Sendable {
     public func isParked(_ host: String) -> Bool { hosts[host]?.parked ?? false }
 
     /// Tasks still queued (all hosts).
-    public var pending: Int { hosts.values.reduce(0) { $0 + $1.queue.count } }
+    public var pending: Int { queued }
 
     mutating func backoff(_ attempt: Int) -> Double {
         let base = policy.backoffBase * Double(1 << min(attempt, 16))

@@ -243,6 +243,26 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/records").count == 6)
     }
 
+    /// `--max-pages` and `--deadline` stop the run within one request of the limit (issue 11 item 7):
+    /// the queued links are dropped at once, not one `--delay` at a time (30 queued links with
+    /// `--delay 1` took 31 s before).
+    @Test func limitsStopTheRunWithinOneRequest() throws {
+        let site = try FixtureSite(hosts: 1, reports: 30)
+        let dir = try scratchDirectory("limits")
+        defer { removeScratch(dir) }
+        let sites = try site.sitesFile(["site1.test"], in: dir)
+        for limit in [["--max-pages", "3"], ["--deadline", "1.5"]] {
+            let started = Date()
+            let r = try run(["harvest", "--sites", sites, "--state", dir + "/state-\(limit[0]).sqlite", "--warc-dir", dir + "/warc",
+                             "--out", dir + "/records", "--allow-private", "--delay", "1"] + site.resolveArgs(["site1.test"]) + limit)
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(r.stderr.contains("stopped early (limit)"), "\(limit): \(r.stderr)")
+            // max-pages 3 at one request a second: the three pages and robots.txt, about 3 s; the
+            // deadline: 1.5 s plus the request in flight.
+            #expect(elapsed < 8, "\(limit): \(elapsed) s")
+        }
+    }
+
     @Test func privateAddressesAreRefusedUnlessAllowed() throws {
         let site = try FixtureSite(hosts: 1, reports: 1)
         let dir = try scratchDirectory("private")

@@ -46,6 +46,37 @@ import NianbaoExtract
 }
 
 @Suite struct SchedulerTests {
+    /// A host with 100,000 queued links (a huge listing): every task comes out once, in order, with
+    /// retries put back in front; each operation is O(1), where copying and shifting the host's queue
+    /// made one next() O(n) and the whole listing did not finish in 400 s (issue 11 item 7).
+    @Test func aHundredThousandQueuedLinksComeOutInOrder() {
+        var policy = PolitenessPolicy()
+        policy.hostDelay = 0
+        var s = PolitenessScheduler(policy: policy)
+        for i in 0..<100_000 { s.enqueue(FetchTask(url: "http://a/\(i)", host: "http://a", kind: .report)) }
+        #expect(s.pending == 100_000)
+        var order: [Int] = []
+        order.reserveCapacity(100_000)
+        var retried = false
+        var now = 0.0
+        while case .start(let t) = s.next(now: now) {
+            let n = Int(t.url.dropFirst("http://a/".count))!
+            if n == 50_000 && !retried {
+                retried = true
+                s.completed(t, .transient(reason: "timeout"), now: now)
+                now += 1_000  // past the backoff
+                continue
+            }
+            order.append(n)
+            s.completed(t, .done(status: 200), now: now)
+        }
+        #expect(order == Array(0..<100_000))
+        #expect(s.pending == 0)
+        s.enqueue(FetchTask(url: "http://b/1", host: "http://b", kind: .report))
+        #expect(s.dropQueued() == 1)
+        #expect(s.next(now: now) == .finished)
+    }
+
     func task(_ host: String, _ n: Int) -> FetchTask { FetchTask(url: "\(host)/\(n)", host: host, kind: .report) }
 
     @Test func oneRequestPerHostSpacedByTheDelayAndHostsInParallel() {
