@@ -71,8 +71,9 @@ let package = Package(
         .executableTarget(
             name: "nianbao",
             dependencies: [
-                "NianbaoPipeline", "NianbaoStore", "NianbaoFetch",
+                "NianbaoPipeline", "NianbaoStore", "NianbaoFetch", "NianbaoEncode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Reference timings for scripts/bench.sh (libxml2 SAX/DOM baselines, in-process normalize).

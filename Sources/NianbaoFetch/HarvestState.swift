@@ -42,7 +42,34 @@ public final class HarvestState {
               normalized INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS runs (
               run_id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT, summary TEXT);
+            CREATE TABLE IF NOT EXISTS sink_loads (
+              sink TEXT NOT NULL, report_id TEXT NOT NULL, digest TEXT NOT NULL, loaded_at TEXT NOT NULL,
+              PRIMARY KEY (sink, report_id));
             """)
+    }
+
+    /// The records a sink has committed, as report id → content digest (`sink` is the sink's
+    /// description, e.g. `sqlite:nianbao.sqlite`).
+    public func loadedDigests(sink: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for r in try db.query("SELECT report_id, digest FROM sink_loads WHERE sink = ?", [.text(sink)]) {
+            if let id = r[0], let d = r[1] { out[id] = d }
+        }
+        return out
+    }
+
+    /// Notes that `sink` has committed these records; called only after the sink committed them, so a
+    /// run killed before that leaves them unmarked and the next run loads them.
+    public func markLoaded(sink: String, _ items: [(id: String, digest: String)], at time: String) throws {
+        guard !items.isEmpty else { return }
+        try db.transaction {
+            for item in items {
+                _ = try db.query("""
+                    INSERT INTO sink_loads (sink, report_id, digest, loaded_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(sink, report_id) DO UPDATE SET digest = excluded.digest, loaded_at = excluded.loaded_at
+                    """, [.text(sink), .text(item.id), .text(item.digest), .text(time)])
+            }
+        }
     }
 
     /// The state of a URL, if it was ever seen.

@@ -74,6 +74,8 @@ public struct HarvestSummary: Sendable, Equatable {
     public var robotsDisallowed = 0
     /// True when the deadline or --max-pages stopped the run early.
     public var truncated = false
+    /// True when a stop was requested (SIGTERM, SIGINT): nothing more was started, what was in hand finished.
+    public var stopped = false
 
     /// One line for logs and cron mail.
     public var line: String {
@@ -83,7 +85,7 @@ public struct HarvestSummary: Sendable, Equatable {
             + (robotsDisallowed > 0 ? ", \(robotsDisallowed) disallowed by robots.txt" : "")
             + (parkedHosts.isEmpty ? "" : ", parked hosts: \(parkedHosts.sorted().joined(separator: " "))")
             + (recovered > 0 ? ", \(recovered) captures recovered from an interrupted run" : "")
-            + (truncated ? ", stopped early (limit)" : "")
+            + (stopped ? ", stopped on request (signal)" : truncated ? ", stopped early (limit)" : "")
     }
 }
 
@@ -210,10 +212,25 @@ public final class Harvester: @unchecked Sendable {
 
     // MARK: workers
 
-    /// True once `--deadline` has passed or `--max-pages` pages have been started (caller holds the lock).
+    /// True once `--deadline` has passed, `--max-pages` pages have been started, or a stop was
+    /// requested (caller holds the lock).
     var limitReached: Bool {
-        (options.deadline.map { Date().timeIntervalSince(startTime) > $0 } ?? false) || (options.maxPages.map { pagesStarted >= $0 } ?? false)
+        stopRequested || (options.deadline.map { Date().timeIntervalSince(startTime) > $0 } ?? false)
+            || (options.maxPages.map { pagesStarted >= $0 } ?? false)
     }
+    var stopRequested = false
+
+    /// Asks the run to stop (from a signal handler's queue): nothing more is started, the requests
+    /// and the work in hand finish, and ``run(_:)`` returns normally.
+    public func requestStop() {
+        lock.lock()
+        stopRequested = true
+        summary.stopped = true
+        lock.unlock()
+    }
+
+    /// The state file, for what the caller keeps with it (which records each sink has committed).
+    public var harvestState: HarvestState { state }
 
     func workerLoop() {
         let client = HTTPClient(config: options.client)

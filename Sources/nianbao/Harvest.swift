@@ -3,9 +3,13 @@ import Foundation
 import NianbaoFetch
 import NianbaoPipeline
 import NianbaoStore
+import NianbaoEncode
+import Crypto
 
 /// Exit status when another harvest holds the lock (sysexits EX_TEMPFAIL: try again later).
 let exitLocked: Int32 = 75
+/// Exit status when SIGTERM or SIGINT stopped the run: what was in hand was finished, flushed and loaded.
+let exitStopped: Int32 = 3
 
 struct Harvest: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +28,9 @@ struct Harvest: ParsableCommand {
         partial WARC record is cut back and captures the state missed are recovered.
 
         Exit status: 0 all went well; 1 some URLs failed (see the summary line); 2 nothing could be \
-        fetched, or the run could not start; 75 another harvest is running; 64 bad usage.
+        fetched, or the run could not start; 3 stopped by SIGTERM/SIGINT (what was in hand was \
+        finished, written and loaded into every sink); 75 another harvest is running; 64 bad usage. \
+        Records a sink has not committed (a killed run's) are loaded into it by the next run.
         Crontab: 17 3 * * * cd /srv/nianbao && nianbao harvest --sites sites.json >> harvest.log 2>&1
         """
     )
@@ -131,6 +137,8 @@ struct Harvest: ParsableCommand {
         options.deadline = deadline
         Pipeline.initialize()
         let outDir = out
+        // What each sink committed in this run: noted in the state once the sink has committed.
+        let loadedBySink = LoadedRecords(count: sessions.count)
         // Temporary files of a run that was killed before its renames.
         let stale = AtomicFile.removeStaleTemporaries(in: outDir)
         if stale > 0 { stderr("nianbao: \(outDir): removed \(stale) temporary file(s) a killed run left behind") }
@@ -158,7 +166,9 @@ struct Harvest: ParsableCommand {
                 }
                 sinkLock.lock()
                 defer { sinkLock.unlock() }
-                for s in sessions { try? s.add(try LoadableRecord(record: record.record)) }
+                if let loadable = try? LoadableRecord(record: record.record) {
+                    for (k, s) in sessions.enumerated() where (try? s.add(loadable)) != nil { loadedBySink.append(k, loadable) }
+                }
                 return .success(record.id)
             })
         } catch {
@@ -172,6 +182,28 @@ struct Harvest: ParsableCommand {
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
+        // Records on disk that a sink never committed (a run killed before its sinks committed): loaded first.
+        for (k, session) in sessions.enumerated() {
+            do {
+                let n = try loadUncommitted(from: outDir, into: session, marks: harvester.harvestState.loadedDigests(sink: session.spec.description)) {
+                    loadedBySink.append(k, $0)
+                }
+                if n > 0 { stderr("nianbao: \(session.spec): \(n) record(s) of earlier runs that it had not committed are loaded now") }
+            } catch {
+                stderr("nianbao: error: \(session.spec): \(error)")
+            }
+        }
+        // SIGTERM and SIGINT (cron's timeout, systemd, ^C): stop taking work, finish what is in hand,
+        // commit the sinks, then exit with status 3.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let signalSources = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { harvester.requestStop() }
+            source.resume()
+            return source
+        }
+        defer { signalSources.forEach { $0.cancel() } }
         let summary: HarvestSummary
         do { summary = try harvester.run(sitesFile) } catch {
             sessions.forEach { $0.abandon() }
@@ -179,14 +211,53 @@ struct Harvest: ParsableCommand {
             throw ExitCode(2)
         }
         AtomicFile.syncDirectory(outDir)
-        for s in sessions {
-            do { stderr("nianbao: \(try s.finish())") } catch { stderr("nianbao: error: \(s.spec): \(error)"); s.abandon() }
+        for (k, s) in sessions.enumerated() {
+            do {
+                stderr("nianbao: \(try s.finish())")
+                // Only now, after the sink committed, are its records marked as loaded.
+                try harvester.harvestState.markLoaded(sink: s.spec.description, loadedBySink.items(k), at: ISO8601DateFormatter().string(from: Date()))
+            } catch { stderr("nianbao: error: \(s.spec): \(error)"); s.abandon() }
         }
         if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         stderr(summary.line)
+        if summary.stopped { throw ExitCode(exitStopped) }
         let failures = summary.failures.values.reduce(0, +)
         let succeeded = summary.fetched > 0 && (summary.captures + summary.notModified + summary.newReports) > 0
         if !succeeded && (summary.fetched > 0 || failures > 0) { throw ExitCode(2) }
         if failures > 0 { throw ExitCode(1) }
     }
+}
+
+/// The records each sink was given in this run (from the workers, under a lock).
+final class LoadedRecords: @unchecked Sendable {
+    private var perSink: [[(id: String, digest: String)]]
+    private let lock = NSLock()
+    init(count: Int) { perSink = Array(repeating: [], count: count) }
+    func append(_ sink: Int, _ r: LoadableRecord) {
+        lock.lock()
+        perSink[sink].append((r.id, r.digest))
+        lock.unlock()
+    }
+    func items(_ sink: Int) -> [(id: String, digest: String)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return perSink[sink]
+    }
+}
+
+/// Adds to `session` every record file of `dir` whose content digest is not the one `marks` says the
+/// sink committed; returns how many. A file is hashed as it is (records are canonical bytes) and
+/// parsed only when it must be loaded.
+func loadUncommitted(from dir: String, into session: SinkSession, marks: [String: String], added: (LoadableRecord) -> Void) throws -> Int {
+    var n = 0
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? [] where name.hasSuffix(".json") && !name.hasPrefix(".") {
+        guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        if marks[String(name.dropLast(5))] == digest { continue }
+        guard let record = try? LoadableRecord(record: JSONParser.parse(Array(data))) else { continue }
+        try session.add(record)
+        added(record)
+        n += 1
+    }
+    return n
 }
