@@ -14,7 +14,7 @@ import NianbaoSQL
 /// canonical cell, named by ``WideColumns/name(rowPath:column:)``).
 public enum StoreSchema {
     /// The newest schema version.
-    public static let latestVersion = 2
+    public static let latestVersion = 3
 
     static let bigint = "BIGINT"
 
@@ -56,6 +56,14 @@ public enum StoreSchema {
                 "CREATE INDEX cells_by_cell ON cells (table_name, row_path, column_name)",
                 "CREATE VIEW current_reports AS SELECT * FROM reports WHERE is_current = 1",
                 wideViewSQL(),
+            ]
+        case 3:
+            // 3: index keys of page text bounded (a 1 MB agency broke PostgreSQL's btree row limit
+            // and with it the whole load): the agency index keys its first 200 characters.
+            let prefix = dialect == .postgres ? "left(agency, 200)" : "substr(agency, 1, 200)"
+            return [
+                "DROP INDEX reports_by_agency_year",
+                "CREATE INDEX reports_by_agency_year ON reports ((\(prefix)), year)",
             ]
         default:
             return []

@@ -98,7 +98,7 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
             #expect(throws: SQLError.self) { try v1.select("SELECT COUNT(*) FROM report_cells_wide") }
         }
         let v2 = try RecordStore.sqlite(path: path)
-        #expect(try v2.schemaVersion() == 2)
+        #expect(try v2.schemaVersion() == StoreSchema.latestVersion)
         #expect(try v2.select("SELECT COUNT(*) FROM report_cells_wide") == [["\(records.count)"]])
         #expect(try v2.load(records) == LoadSummary(unchanged: records.count))
         // migration 2 enforces one current version per report
@@ -217,6 +217,26 @@ let postgresURL = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
         #expect(pgWide.first?.count == RecordStore.wideColumnNames.count)
     }
 
+    /// A page-derived string of 1 MB (an agency) loads whole into both stores (issue 11 item 3): no
+    /// index keys the whole text.
+    @Test(.enabled(if: postgresURL != nil))
+    func aMegabyteAgencyLoads() throws {
+        let records = try goldenRecords()
+        guard case .object(var root) = records[0].record, case .object(var report)? = root["report"] else { Issue.record("no report"); return }
+        let huge = String(repeating: "某某县人民政府办公室", count: 35_000)
+        report["agency"] = .string(huge)
+        root["report"] = .object(report)
+        let big = try LoadableRecord(record: .object(root))
+        let pg = try RecordStore.postgres(url: try freshDatabase())
+        #expect(try pg.load([big]) == LoadSummary(inserted: 1))
+        #expect(try pg.select("SELECT length(agency) FROM reports") == [[String(huge.count)]])
+        let litePath = scratchPath("big", suffix: ".sqlite")
+        defer { removeScratch(litePath) }
+        let lite = try RecordStore.sqlite(path: litePath)
+        #expect(try lite.load([big]) == LoadSummary(inserted: 1))
+        #expect(try lite.select("SELECT length(agency) FROM reports") == [[String(huge.count)]])
+    }
+
     @Test(.enabled(if: postgresURL != nil))
     func reloadIsANoOpAndAChangeMakesOneNewVersion() throws {
         let records = try goldenRecords()
@@ -242,7 +262,7 @@ let postgresURL = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
         #expect(throws: StoreError.self) { try v1.load(records, failAfter: 10) }
         #expect(try v1.rowCounts() == counts)
         let v2 = try RecordStore.postgres(url: url)
-        #expect(try v2.schemaVersion() == 2)
+        #expect(try v2.schemaVersion() == StoreSchema.latestVersion)
         #expect(try v2.select("SELECT COUNT(*) FROM report_cells_wide") == [["4"]])
     }
 }
