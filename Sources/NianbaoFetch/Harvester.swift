@@ -103,6 +103,8 @@ public final class Harvester: @unchecked Sendable {
     let lock = NSLock()
     var scheduler: PolitenessScheduler
     var robots: [String: RobotsRules] = [:]
+    /// Hosts whose address is refused (private, loopback … without --allow-private).
+    var refusedHosts = Set<String>()
     /// How much of a robots.txt is parsed (RFC 9309 §2.5 asks for at least 500 KiB).
     static let robotsParseLimit = 500 * 1024
     /// The most a robots.txt may decompress to before it counts as undecodable.
@@ -287,9 +289,14 @@ public final class Harvester: @unchecked Sendable {
                 if retryAt == nil {
                     switch outcome {
                     case .transient(let r), .permanent(let r):
-                        if r == "robots" { summary.robotsDisallowed += 1 } else if r != "limit" { summary.failures[r, default: 0] += 1 }
+                        if r == "robots" { summary.robotsDisallowed += 1 } else if r != "limit" {
+                            summary.failures[r, default: 0] += 1
+                            // Every URL that failed for good gets its own line: the URL and what happened.
+                            if task.kind != .robots { log("nianbao harvest: failed \(task.url): \(r)") }
+                        }
                     case .retryAfter(let status, _):
                         summary.failures["http_\(status)", default: 0] += 1
+                        log("nianbao harvest: failed \(task.url): http_\(status) after \(task.attempt + 1) attempts")
                     case .done:
                         break
                     }
@@ -306,7 +313,13 @@ public final class Harvester: @unchecked Sendable {
         if task.kind != .robots {
             lock.lock()
             let rules = robots[task.host] ?? .allowAll
+            let refused = refusedHosts.contains(task.host)
             lock.unlock()
+            // A host whose address is refused is not "disallowed by robots.txt": say what happened.
+            if refused {
+                try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: nil, error: FetchFailure.refusedAddress.rawValue, at: Self.isoNow())
+                return (.permanent(reason: FetchFailure.refusedAddress.rawValue), nil)
+            }
             let u = URL(string: task.url)
             let path = (u?.path.isEmpty ?? true ? "/" : u!.path) + (u?.query.map { "?\($0)" } ?? "")
             if !rules.allows(path) {
@@ -329,9 +342,12 @@ public final class Harvester: @unchecked Sendable {
                 // Unreachable robots.txt: wait and retry; when retries run out, or when the failure is
                 // for good (too large, refused), assume complete disallow (RFC 9309 §2.3.1.3).
                 let transient: Bool = { switch f { case .timeout, .reset, .connect, .resolve, .other: return true; default: return false } }()
-                if task.attempt >= options.politeness.maxRetries || !transient {
+                if f == .refusedAddress {
+                    lock.lock(); refusedHosts.insert(task.host); lock.unlock()
                     setRobots(task.host, .disallowAll)
-                    log("robots.txt \(task.url) could not be read (\(f.rawValue)): nothing on \(task.host) is fetched this run")
+                } else if task.attempt >= options.politeness.maxRetries || !transient {
+                    setRobots(task.host, .disallowAll)
+                    log("nianbao harvest: robots.txt \(task.url) could not be read (\(f.rawValue)): nothing on \(task.host) is fetched this run")
                 }
             }
             switch f {
@@ -351,7 +367,7 @@ public final class Harvester: @unchecked Sendable {
                     setRobots(task.host, RobotsRules(parsing: String(decoding: Self.robotsPrefix(body), as: UTF8.self), productToken: options.robotsToken))
                 } else {
                     setRobots(task.host, .disallowAll)
-                    log("robots.txt \(task.url) could not be decoded (Content-Encoding: \(exchange.header("Content-Encoding") ?? "none")): nothing on \(task.host) is fetched this run")
+                    log("nianbao harvest: robots.txt \(task.url) could not be decoded (Content-Encoding: \(exchange.header("Content-Encoding") ?? "none")): nothing on \(task.host) is fetched this run")
                 }
                 if prior?.payloadDigest == WARCDigest.sha1(exchange.payload) {
                     try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: status, error: nil, at: Self.isoNow())

@@ -273,6 +273,9 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains("refused_address"))
         #expect(try site.log().isEmpty)
+        // A refused address is said as such, per URL, never as "disallowed by robots.txt".
+        #expect(!r.stderr.contains("disallowed by robots.txt"), "\(r.stderr)")
+        #expect(r.stderr.contains("nianbao harvest: failed http://site1.test:\(site.port)/nb/index.html: refused_address"), "\(r.stderr)")
     }
 
     /// A robots.txt that cannot be read is "disallow all", never "allow all" (issue 11 item 8, RFC
@@ -290,8 +293,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(fetched.allSatisfy { $0.path == "/robots.txt" }, "\(fetched.map { "\($0.host)\($0.path)" })")
         #expect(Set(fetched.map(\.host)) == Set(hostile))
         #expect(r.stderr.contains("3 disallowed by robots.txt"), "\(r.stderr)")
-        #expect(r.stderr.contains("robots.txt http://robots-enc.test:\(site.port)/robots.txt could not be decoded"), "\(r.stderr)")
-        #expect(r.stderr.contains("robots.txt http://robots-gzbad.test:\(site.port)/robots.txt could not be decoded"), "\(r.stderr)")
+        #expect(r.stderr.contains("nianbao harvest: robots.txt http://robots-enc.test:\(site.port)/robots.txt could not be decoded"), "\(r.stderr)")
+        #expect(r.stderr.contains("nianbao harvest: robots.txt http://robots-gzbad.test:\(site.port)/robots.txt could not be decoded"), "\(r.stderr)")
         #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/records"))?.isEmpty ?? true)
     }
 
