@@ -48,26 +48,26 @@ public final class HarvestState {
             """)
     }
 
-    /// The records a sink has committed, as report id → content digest (`sink` is the sink's
-    /// description, e.g. `sqlite:nianbao.sqlite`).
-    public func loadedDigests(sink: String) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for r in try db.query("SELECT report_id, digest FROM sink_loads WHERE sink = ?", [.text(sink)]) {
-            if let id = r[0], let d = r[1] { out[id] = d }
+    /// What a sink has committed: per report id the content digest and when it was noted (seconds
+    /// since 1970). `sink` is the sink's description, e.g. `sqlite:nianbao.sqlite`.
+    public func loadedDigests(sink: String) throws -> [String: (digest: String, at: Double)] {
+        var out: [String: (digest: String, at: Double)] = [:]
+        for r in try db.query("SELECT report_id, digest, loaded_at FROM sink_loads WHERE sink = ?", [.text(sink)]) {
+            if let id = r[0], let d = r[1] { out[id] = (d, r[2].flatMap(Double.init) ?? 0) }
         }
         return out
     }
 
     /// Notes that `sink` has committed these records; called only after the sink committed them, so a
     /// run killed before that leaves them unmarked and the next run loads them.
-    public func markLoaded(sink: String, _ items: [(id: String, digest: String)], at time: String) throws {
+    public func markLoaded(sink: String, _ items: [(id: String, digest: String)], at time: Double) throws {
         guard !items.isEmpty else { return }
         try db.transaction {
             for item in items {
                 _ = try db.query("""
                     INSERT INTO sink_loads (sink, report_id, digest, loaded_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(sink, report_id) DO UPDATE SET digest = excluded.digest, loaded_at = excluded.loaded_at
-                    """, [.text(sink), .text(item.id), .text(item.digest), .text(time)])
+                    """, [.text(sink), .text(item.id), .text(item.digest), .text(String(time))])
             }
         }
     }

@@ -215,7 +215,7 @@ struct Harvest: ParsableCommand {
             do {
                 stderr("nianbao: \(try s.finish())")
                 // Only now, after the sink committed, are its records marked as loaded.
-                try harvester.harvestState.markLoaded(sink: s.spec.description, loadedBySink.items(k), at: ISO8601DateFormatter().string(from: Date()))
+                try harvester.harvestState.markLoaded(sink: s.spec.description, loadedBySink.items(k), at: Date().timeIntervalSince1970)
             } catch { stderr("nianbao: error: \(s.spec): \(error)"); s.abandon() }
         }
         if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
@@ -246,14 +246,24 @@ final class LoadedRecords: @unchecked Sendable {
 }
 
 /// Adds to `session` every record file of `dir` whose content digest is not the one `marks` says the
-/// sink committed; returns how many. A file is hashed as it is (records are canonical bytes) and
-/// parsed only when it must be loaded.
-func loadUncommitted(from dir: String, into session: SinkSession, marks: [String: String], added: (LoadableRecord) -> Void) throws -> Int {
+/// sink committed; returns how many. A file older than its mark is skipped on its modification time
+/// alone; another is hashed as it is (records are canonical bytes) and parsed only when it must be loaded.
+func loadUncommitted(from dir: String, into session: SinkSession, marks: [String: (digest: String, at: Double)],
+                     added: (LoadableRecord) -> Void) throws -> Int {
     var n = 0
     for name in (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? [] where name.hasSuffix(".json") && !name.hasPrefix(".") {
-        guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
+        let path = dir + "/" + name
+        let mark = marks[String(name.dropLast(5))]
+        var st = stat()
+        #if os(Linux)
+        let mtime = stat(path, &st) == 0 ? Double(st.st_mtim.tv_sec) : .infinity
+        #else
+        let mtime = stat(path, &st) == 0 ? Double(st.st_mtimespec.tv_sec) : .infinity
+        #endif
+        if let m = mark, mtime + 1 < m.at { continue }
+        guard let data = FileManager.default.contents(atPath: path) else { continue }
         let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        if marks[String(name.dropLast(5))] == digest { continue }
+        if mark?.digest == digest { continue }
         guard let record = try? LoadableRecord(record: JSONParser.parse(Array(data))) else { continue }
         try session.add(record)
         added(record)
