@@ -282,6 +282,38 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count == 1)
     }
 
+    /// Text input costs memory near the HTML path: under 15 bytes per input byte above the process's
+    /// own baseline, for a text copy of many lines, one of a single line, and pipe rows (issue 11:
+    /// 20 MB of text once took 1.9 GB). Measured with the child's maximum resident set size.
+    @Test func textInputMemoryStaysUnderFifteenBytesPerByte() throws {
+        let dir = try scratchDirectory("textmem")
+        defer { removeScratch(dir) }
+        let snapshots = packageRoot.appendingPathComponent("Snapshots").path
+        let shapes: [(String, String, Bool)] = [("lines", "jiangyin-2023-text", false), ("one-line", "jiangyin-2023-text", true),
+                                                ("pipes", "flat-pipe-rows-2021", false), ("crawled", "pingtan-2025-crawl-text", false)]
+        let script = """
+        import resource, subprocess, sys
+        subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+        """
+        func peak(_ file: String) throws -> Int {
+            let (status, out) = try runPython(["-c", script, nianbaoBinary(), "normalize", file])
+            #expect(status == 0, "\(out)")
+            return Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? Int.max
+        }
+        for (name, source, oneLine) in shapes {
+            var text = try String(contentsOfFile: "\(snapshots)/\(source)/input.txt", encoding: .utf8)
+            if oneLine { text = text.replacingOccurrences(of: "\n", with: " ") }
+            let small = dir + "/\(name)-small.txt", big = dir + "/\(name)-big.txt"
+            try text.write(toFile: small, atomically: true, encoding: .utf8)
+            let copies = max(1, 6_000_000 / text.utf8.count)
+            try String(repeating: text, count: copies).write(toFile: big, atomically: true, encoding: .utf8)
+            let size = (try FileManager.default.attributesOfItem(atPath: big)[.size] as? Int) ?? 1
+            let perByte = Double(try peak(big) - peak(small)) / Double(size)
+            #expect(perByte < 15, "\(name): \(perByte) bytes of memory per input byte")
+        }
+    }
+
     /// A cron user's file sinks keep every earlier run's rows (issue 11 item 2): CSV without a second
     /// header, NDJSON line after line; `--replace-files` replaces them; a CSV with other columns is
     /// refused rather than mixed, and nothing is written then.
