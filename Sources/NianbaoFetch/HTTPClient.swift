@@ -31,6 +31,10 @@ public struct HTTPClientConfig: Sendable {
 public enum FetchFailure: String, Error, Sendable, Equatable {
     case timeout, resolve, connect, reset, tls, tooLarge = "too_large", refusedAddress = "refused_address"
     case badURL = "bad_url", protocolNotAllowed = "protocol_not_allowed", other
+    /// The server's reply is not HTTP (a status line that cannot be read, HTTP/0.9 garbage).
+    case badResponse = "bad_response"
+    /// The response headers are larger than libcurl accepts.
+    case headersTooLarge = "headers_too_large"
 }
 
 /// One HTTP exchange as it happened on the wire (no redirect followed, nothing decoded).
@@ -155,6 +159,7 @@ public final class HTTPClient {
         _ = nianbao_curl_setopt_slist(handle, CURLOPT_RESOLVE, slist(pins))
         _ = nianbao_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, slist(["Accept-Encoding: \(ContentCoding.acceptEncoding)",
                                                                           "Accept: text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"] + headers))
+        _ = nianbao_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(box.errorBuffer))
         _ = nianbao_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
         _ = nianbao_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque())
         _ = nianbao_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, unmanaged.toOpaque())
@@ -183,7 +188,7 @@ public final class HTTPClient {
         }
         let rc = nianbao_curl_easy_perform(handle)
         if box.overLimit { return .failure(.tooLarge) }
-        guard rc == CURLE_OK else { return .failure(Self.failure(rc)) }
+        guard rc == CURLE_OK else { return .failure(Self.failure(rc, message: box.errorText)) }
         var status = 0
         _ = nianbao_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var ip: UnsafeMutablePointer<CChar>?
@@ -195,6 +200,21 @@ public final class HTTPClient {
         return .success(HTTPExchange(url: url, requestHead: box.request, responseHead: box.head, body: box.body, status: status,
                                      remoteIP: ip.map { String(cString: $0) },
                                      timings: (Int(connect / 1000), Int(first / 1000), Int(total / 1000))))
+    }
+
+    /// The failure a libcurl result stands for, told apart by libcurl's message where one code covers
+    /// several things (a reply that is not HTTP is not a forbidden protocol; huge headers are not a reset).
+    static func failure(_ rc: CURLcode, message: String) -> FetchFailure {
+        let m = message.lowercased()
+        // libcurl 7.88 answers a response header over its 100 KB limit with CURLE_OUT_OF_MEMORY.
+        if rc == CURLE_OUT_OF_MEMORY || (m.contains("header") && (m.contains("too large") || m.contains("too long") || m.contains("maximum") || m.contains("too big"))) {
+            return .headersTooLarge
+        }
+        if rc == CURLE_WEIRD_SERVER_REPLY || m.contains("http/0.9") || m.contains("http version") || m.contains("status line")
+            || m.contains("weird server reply") || m.contains("unsupported http") {
+            return .badResponse
+        }
+        return failure(rc)
     }
 
     static func failure(_ rc: CURLcode) -> FetchFailure {
@@ -218,7 +238,14 @@ final class TransferBox {
     var head: [UInt8] = []
     var request: [UInt8] = []
     var overLimit = false
-    init(limit: Int) { self.limit = limit }
+    /// libcurl's CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE bytes): what exactly went wrong.
+    let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
+    init(limit: Int) {
+        self.limit = limit
+        errorBuffer.initialize(repeating: 0, count: 256)
+    }
+    deinit { errorBuffer.deallocate() }
+    var errorText: String { String(cString: errorBuffer) }
 }
 
 /// Name resolution and the address ranges nianbao refuses by default.

@@ -20,6 +20,7 @@ the Host header (the harvester maps the names to 127.0.0.1 with --resolve):
   robots-big.test, robots-enc.test, robots-gzbad.test
                            a robots.txt of 5 MB, with an unknown Content-Encoding, or with gzip that
                            cannot be decoded, each saying Disallow: / (an unreadable robots.txt)
+  raw.test                 /bogus-status (a status line that is not one), /huge-headers (10 MB of headers)
 
 Control endpoints on any host: /__log (JSON list of every request: host, path, time, headers),
 /__edit?host=H&path=P (change that page's content and ETag), /__stop.
@@ -101,6 +102,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.bad(path)
         if host.startswith("robots-"):
             return self.hostile_robots(host, path)
+        if host == "raw.test":
+            return self.raw_replies(path)
         if host == "storm.test":
             if path == "/nb/index.html":
                 body = "".join(f'<a href="/s{j}.html">{2010 + j}年度报告</a>' for j in range(12))
@@ -132,6 +135,20 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/private/"):
             return self.page("<html><body>不应抓取</body></html>".encode())
         self.send(404, b"")
+
+    def raw_replies(self, path):
+        # replies that are not well-formed HTTP, written to the socket as they are
+        if path == "/robots.txt":
+            return self.send(404, b"")
+        if path == "/nb/index.html":
+            return self.page('<html><body><a href="/bogus-status">2023年政府信息公开工作年度报告</a><a href="/huge-headers">2022年政府信息公开工作年度报告</a></body></html>'.encode())
+        self.close_connection = True
+        if path == "/bogus-status":
+            self.wfile.write(b"HTTP/1.1 abc Not a status\r\nContent-Length: 2\r\n\r\nok")
+        elif path == "/huge-headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"a" * (10 << 20) + b"\r\n\r\nok")
+        else:
+            self.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
 
     def hostile_robots(self, host, path):
         # robots.txt that a careless parser would read as "allow all"; every one of them says Disallow: /

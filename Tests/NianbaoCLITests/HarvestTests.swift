@@ -298,6 +298,20 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/records"))?.isEmpty ?? true)
     }
 
+    /// Failure reasons say what happened (issue 11): a status line that is not one is `bad_response`
+    /// (not `protocol_not_allowed`), 10 MB of headers `headers_too_large` (not `reset`); one line per URL.
+    @Test func failureReasonsSayWhatHappened() throws {
+        let site = try FixtureSite(hosts: 1, reports: 1)
+        let dir = try scratchDirectory("reasons")
+        defer { removeScratch(dir) }
+        let sites = try site.sitesFile(["raw.test"], in: dir)
+        let r = try run(["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
+                         "--allow-private", "--delay", "0.05", "--retries", "0"] + site.resolveArgs(["raw.test"]))
+        #expect(r.stderr.contains("nianbao harvest: failed http://raw.test:\(site.port)/bogus-status: bad_response"), "\(r.stderr)")
+        #expect(r.stderr.contains("nianbao harvest: failed http://raw.test:\(site.port)/huge-headers: headers_too_large"), "\(r.stderr)")
+        #expect(!r.stderr.contains("protocol_not_allowed") && !r.stderr.contains("reset"), "\(r.stderr)")
+    }
+
     @Test func aSecondRunWaitsForNoneAndSaysSo() throws {
         let dir = try scratchDirectory("lock")
         defer { removeScratch(dir) }
