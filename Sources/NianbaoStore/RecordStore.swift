@@ -9,6 +9,16 @@ public struct LoadSummary: Sendable, Equatable {
     public var updated = 0
     /// Reports already present with the same content: nothing written.
     public var unchanged = 0
+    /// Records the database refused, each alone (report id, the database's reason); the others loaded.
+    public var failed: [Failure] = []
+
+    /// A record the database refused.
+    public struct Failure: Sendable, Equatable {
+        /// The record's id.
+        public var id: String
+        /// The database's reason, on one line.
+        public var reason: String
+    }
 
     /// Creates an empty summary.
     public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
@@ -141,6 +151,11 @@ public final class LoadSession {
     var maxVersion: [String: Int] = [:]
     var batch = Batch()
     var open = true
+    /// The records of the pending batch, with what `current`/`maxVersion` said before each: a batch the
+    /// database refuses is written again record by record, so one bad record fails alone.
+    var batchRecords: [(record: LoadableRecord, version: Int, previousCurrent: String?, previousMax: Int?)] = []
+    /// Savepoints taken so far (their names must be unique only while open).
+    var savepoints = 0
 
     /// Begins a transaction on `store`.
     public init(_ store: RecordStore) throws {
@@ -154,6 +169,7 @@ public final class LoadSession {
                 maxVersion[id] = max(maxVersion[id] ?? 0, v)
                 if row[3] == "1", let d = row[2] { current[id] = d }
             }
+            try connection.exec("SAVEPOINT nianbao_batch")
         } catch {
             rollback()
             throw error
@@ -163,24 +179,62 @@ public final class LoadSession {
     /// Adds one record: nothing if its content is current, else a new version.
     public func add(_ r: LoadableRecord) throws {
         if current[r.id] == r.digest { summary.unchanged += 1; return }
-        if batch.pending.contains(r.id) { try batch.flush(connection) }
-        if current[r.id] != nil {
-            // Retire the current version before the new one is inserted (one current version per id).
-            _ = try connection.query("UPDATE reports SET is_current = 0 WHERE report_id = \(connection.placeholder(1)) AND is_current = 1", [.text(r.id)])
-            summary.updated += 1
-        } else {
-            summary.inserted += 1
-        }
-        let version = (maxVersion[r.id] ?? 0) + 1
+        if batch.pending.contains(r.id) { try flush() }
+        let previousCurrent = current[r.id], previousMax = maxVersion[r.id]
+        try retire(r.id, if: previousCurrent != nil)
+        if previousCurrent != nil { summary.updated += 1 } else { summary.inserted += 1 }
+        let version = (previousMax ?? 0) + 1
         maxVersion[r.id] = version
         current[r.id] = r.digest
         batch.add(r, version: version)
-        if batch.size > 200_000 { try batch.flush(connection) }
+        batchRecords.append((r, version, previousCurrent, previousMax))
+        if batch.size > 200_000 { try flush() }
+    }
+
+    /// Retires the current version of `id` before a new one is inserted (one current version per id).
+    private func retire(_ id: String, if present: Bool) throws {
+        guard present else { return }
+        _ = try connection.query("UPDATE reports SET is_current = 0 WHERE report_id = \(connection.placeholder(1)) AND is_current = 1", [.text(id)])
+    }
+
+    /// Writes the pending batch. If the database refuses it, the batch is undone (to its savepoint) and
+    /// its records are written one at a time, each in its own savepoint: a record refused again is
+    /// left out and reported in the summary, the others load.
+    func flush() throws {
+        do {
+            try batch.flush(connection)
+        } catch {
+            try connection.exec("ROLLBACK TO SAVEPOINT nianbao_batch")
+            batch = Batch()
+            for item in batchRecords {
+                let r = item.record
+                try connection.exec("SAVEPOINT nianbao_record")
+                do {
+                    try retire(r.id, if: item.previousCurrent != nil)
+                    var single = Batch()
+                    single.add(r, version: item.version)
+                    try single.flush(connection)
+                    try connection.exec("RELEASE SAVEPOINT nianbao_record")
+                } catch {
+                    try connection.exec("ROLLBACK TO SAVEPOINT nianbao_record")
+                    try connection.exec("RELEASE SAVEPOINT nianbao_record")
+                    current[r.id] = item.previousCurrent
+                    maxVersion[r.id] = item.previousMax
+                    if item.previousCurrent != nil { summary.updated -= 1 } else { summary.inserted -= 1 }
+                    let reason = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                    summary.failed.append(LoadSummary.Failure(id: r.id, reason: reason))
+                }
+            }
+        }
+        batchRecords = []
+        try connection.exec("RELEASE SAVEPOINT nianbao_batch")
+        try connection.exec("SAVEPOINT nianbao_batch")
     }
 
     /// Writes what is pending and commits.
     public func commit() throws -> LoadSummary {
-        try batch.flush(connection)
+        try flush()
+        try connection.exec("RELEASE SAVEPOINT nianbao_batch")
         try connection.exec("COMMIT")
         open = false
         return summary

@@ -49,6 +49,8 @@ public final class SinkSession {
     private var csvRows: [String: [String?]] = [:]
     private var csvOrder: [String] = []
     private var count = 0
+    /// Records a database sink refused, each alone, after ``finish()`` (the others were committed).
+    public private(set) var refused: [LoadSummary.Failure] = []
     /// File sinks: replace the file instead of appending to it.
     private let replace: Bool
     /// True when the file sink's temp file starts with the existing file's contents.
@@ -115,7 +117,9 @@ public final class SinkSession {
         switch spec {
         case .sqlite, .postgres:
             let s = try load!.commit()
+            refused = s.failed
             return "\(spec): \(s.inserted) new, \(s.updated) changed (new version), \(s.unchanged) unchanged"
+                + (s.failed.isEmpty ? "" : ", \(s.failed.count) refused by the database")
         case .ndjson(let path):
             if path != "-" { try file!.synchronize(); try file!.close(); try moveIntoPlace(path) }
             return "\(spec): \(count) records" + (appending ? " appended" : "")

@@ -51,7 +51,11 @@ struct Export: ParsableCommand {
         for p in problems { stderr("nianbao: error: \(p)") }
         var failed = false
         for s in sessions {
-            do { stderr("nianbao: \(try s.finish())") } catch {
+            do {
+                stderr("nianbao: \(try s.finish())")
+                for f in s.refused { stderr("nianbao: error: \(s.spec): record \(f.id): \(f.reason)") }
+                if !s.refused.isEmpty { failed = true }
+            } catch {
                 stderr("nianbao: error: \(s.spec): \(error)")
                 s.abandon()
                 failed = true

@@ -214,8 +214,12 @@ struct Harvest: ParsableCommand {
         for (k, s) in sessions.enumerated() {
             do {
                 stderr("nianbao: \(try s.finish())")
-                // Only now, after the sink committed, are its records marked as loaded.
-                try harvester.harvestState.markLoaded(sink: s.spec.description, loadedBySink.items(k), at: Date().timeIntervalSince1970)
+                for f in s.refused { stderr("nianbao: error: \(s.spec): record \(f.id): \(f.reason)") }
+                // Only now, after the sink committed, are its records marked as loaded (a refused one is
+                // not: the next run tries it again).
+                let refused = Set(s.refused.map(\.id))
+                try harvester.harvestState.markLoaded(sink: s.spec.description, loadedBySink.items(k).filter { !refused.contains($0.id) },
+                                                      at: Date().timeIntervalSince1970)
             } catch { stderr("nianbao: error: \(s.spec): \(error)"); s.abandon() }
         }
         if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }

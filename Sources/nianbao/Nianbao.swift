@@ -208,7 +208,11 @@ struct Normalize: ParsableCommand {
             + "\(failed) inputs failed\n"
         FileHandle.standardError.write(Data(summary.utf8))
         for s in sessions {
-            do { FileHandle.standardError.write(Data("nianbao: \(try s.finish())\n".utf8)) } catch {
+            do {
+                FileHandle.standardError.write(Data("nianbao: \(try s.finish())\n".utf8))
+                for f in s.refused { report("\(s.spec): record \(f.id): \(f.reason)") }
+                failed += s.refused.count
+            } catch {
                 report("\(s.spec): \(error)")
                 s.abandon()
                 failed += 1

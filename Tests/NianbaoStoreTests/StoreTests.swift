@@ -217,6 +217,29 @@ let postgresURL = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
         #expect(pgWide.first?.count == RecordStore.wideColumnNames.count)
     }
 
+    /// One record the database refuses fails alone (issue 11 item 3): a year out of PostgreSQL's
+    /// integer range in the middle of a load; the load commits the others and names the bad one.
+    @Test(.enabled(if: postgresURL != nil))
+    func oneRecordTheDatabaseRefusesFailsAlone() throws {
+        let records = try goldenRecords()
+        guard case .object(var root) = records[3].record, case .object(var report)? = root["report"] else { Issue.record("no report"); return }
+        report["year"] = .int(99_999_999_999)
+        root["report"] = .object(report)
+        let bad = try LoadableRecord(record: .object(root))
+        var batch = records
+        batch[3] = bad
+        let pg = try RecordStore.postgres(url: try freshDatabase())
+        let summary = try pg.load(batch)
+        #expect(summary.failed.map(\.id) == [bad.id])
+        #expect(summary.failed.first?.reason.contains("out of range") == true, "\(summary.failed)")
+        #expect(summary.inserted == Set(records.map(\.id)).count - 1)
+        #expect(try pg.select("SELECT count(*) FROM reports WHERE report_id = '\(bad.id)'") == [["0"]])
+        #expect(try pg.select("SELECT count(DISTINCT report_id) FROM reports") == [["\(Set(records.map(\.id)).count - 1)"]])
+        // Loaded again, the good ones are unchanged and the bad one is refused again, alone.
+        let again = try pg.load(batch)
+        #expect(again.unchanged == Set(records.map(\.id)).count - 1 && again.failed.count == 1)
+    }
+
     /// A page-derived string of 1 MB (an agency) loads whole into both stores (issue 11 item 3): no
     /// index keys the whole text.
     @Test(.enabled(if: postgresURL != nil))
