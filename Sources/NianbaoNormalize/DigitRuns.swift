@@ -10,8 +10,10 @@ enum GluedText {
         case run(String)
     }
 
-    /// Characters after which a digit run is part of the text, not a value (`2019年`, `〔2021〕`, `第711号`).
-    private static let textAfterDigits: Set<Character> = ["年", "月", "日", "号", "〕", "]", "】", "%", "％", "岁", "时", "期"]
+    /// Characters after which a digit run is part of the text, not a value (`2019年`, `〔2021〕`, `第711号`,
+    /// and counts with a unit in a note: `合计15件` — a glued table value never carries its unit).
+    private static let textAfterDigits: Set<Character> = ["年", "月", "日", "号", "〕", "]", "】", "%", "％", "岁", "时", "期",
+                                                          "件", "条", "个", "次", "项", "家", "元", "万", "人", "篇", "场"]
     private static let textBeforeDigits: Set<Character> = ["第", "〔", "[", "【", "指", "于"]
     private static let groupNumerals: Set<Character> = ["一", "二", "三", "四", "五", "六", "七", "八", "九"]
 

@@ -54,6 +54,8 @@ func normalizedRecord(text: String) throws -> JSONValue {
         // digits that are text: years, document numbers, notes
         ("上一年项目数量(指2019年事项数)", nil),
         ("国办公开办函〔2021〕30号", nil),
+        // a count with its unit in a note is text, not a cell
+        ("合计15件", nil),
     ] as [(String, [GluedText.Piece]?)])
     func gluedWordsAreCutIntoLabelsAndRuns(_ word: String, _ want: [GluedText.Piece]?) {
         #expect(GluedText.pieces(word) == want)
