@@ -81,6 +81,20 @@ final class FixtureSite {
     }
 }
 
+/// Starts `nianbao args…`, sends it `signal` after the given time, and waits for it to end.
+func runAndSignal(_ args: [String], afterMicroseconds wait: Int, _ signal: Int32) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: nianbaoBinary())
+    p.arguments = args
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    usleep(useconds_t(wait))
+    kill(p.processIdentifier, signal)
+    p.waitUntilExit()
+    return p
+}
+
 /// Response records per URL over every WARC file of a directory; each file is read end to end and
 /// every payload and block digest is checked.
 func captures(in warcDir: String) throws -> [String: Int] {
@@ -357,16 +371,8 @@ func captures(in warcDir: String) throws -> [String: Int] {
         }
         var rng = SystemRandomNumberGenerator()
         for round in 0..<4 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: nianbaoBinary())
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(useconds_t(Int.random(in: 200_000...1_200_000, using: &rng)))
             let term = round % 2 == 1
-            kill(p.processIdentifier, term ? SIGTERM : SIGKILL)
-            p.waitUntilExit()
+            let p = try runAndSignal(args, afterMicroseconds: Int.random(in: 200_000...1_200_000, using: &rng), term ? SIGTERM : SIGKILL)
             if term && p.terminationReason == .exit {
                 // Stopped cleanly: everything written is already in every sink.
                 #expect(p.terminationStatus == 3 || p.terminationStatus == 0)
@@ -397,15 +403,7 @@ func captures(in warcDir: String) throws -> [String: Int] {
                     "--allow-private", "--delay", "0.01", "--concurrency", "4"] + site.resolveArgs(names)
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<5 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: nianbaoBinary())
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(useconds_t(Int.random(in: 50_000...900_000, using: &rng)))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            _ = try runAndSignal(args, afterMicroseconds: Int.random(in: 50_000...900_000, using: &rng), SIGKILL)
         }
         let last = try run(args)
         #expect(last.status == 0, "\(last.stderr)")
