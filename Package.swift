@@ -73,7 +73,6 @@ let package = Package(
             dependencies: [
                 "NianbaoPipeline", "NianbaoStore", "NianbaoFetch", "NianbaoEncode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Reference timings for scripts/bench.sh (libxml2 SAX/DOM baselines, in-process normalize).

@@ -35,6 +35,14 @@ public enum FetchFailure: String, Error, Sendable, Equatable {
     case badResponse = "bad_response"
     /// The response headers are larger than libcurl accepts.
     case headersTooLarge = "headers_too_large"
+
+    /// True for failures worth retrying with backoff (the network, not the page or a rule).
+    public var isTransient: Bool {
+        switch self {
+        case .timeout, .reset, .connect, .resolve, .other: return true
+        default: return false
+        }
+    }
 }
 
 /// One HTTP exchange as it happened on the wire (no redirect followed, nothing decoded).

@@ -341,19 +341,15 @@ public final class Harvester: @unchecked Sendable {
             if task.kind == .robots {
                 // Unreachable robots.txt: wait and retry; when retries run out, or when the failure is
                 // for good (too large, refused), assume complete disallow (RFC 9309 §2.3.1.3).
-                let transient: Bool = { switch f { case .timeout, .reset, .connect, .resolve, .other: return true; default: return false } }()
                 if f == .refusedAddress {
                     lock.lock(); refusedHosts.insert(task.host); lock.unlock()
                     setRobots(task.host, .disallowAll)
-                } else if task.attempt >= options.politeness.maxRetries || !transient {
+                } else if task.attempt >= options.politeness.maxRetries || !f.isTransient {
                     setRobots(task.host, .disallowAll)
                     log("nianbao harvest: robots.txt \(task.url) could not be read (\(f.rawValue)): nothing on \(task.host) is fetched this run")
                 }
             }
-            switch f {
-            case .timeout, .reset, .connect, .resolve, .other: return (.transient(reason: f.rawValue), nil)
-            default: return (.permanent(reason: f.rawValue), nil)
-            }
+            return (f.isTransient ? .transient(reason: f.rawValue) : .permanent(reason: f.rawValue), nil)
         case .success(let e):
             exchange = e
         }

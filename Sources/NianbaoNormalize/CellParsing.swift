@@ -78,6 +78,9 @@ public enum CellToken: Sendable, Equatable {
     /// ``DigitRunSplitter`` and the identities, or not at all.
     case run(String)
 
+    /// True for digits of cells run together (``run(_:)``).
+    public var isRun: Bool { if case .run = self { return true } else { return false } }
+
     /// The raw text of the cell, nil for a blank.
     public var raw: String? {
         switch self {

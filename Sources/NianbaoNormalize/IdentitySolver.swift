@@ -126,6 +126,9 @@ struct SolverRow {
     var readings: [RowReading]
     var evidence: RowEvidence
 
+    /// The row's values as written, when its digits ran together (nil otherwise).
+    var segmentedRaw: String? { if case .segmented(let raw) = evidence { return raw } else { return nil } }
+
     init(cells: [Int], readings: [RowReading], evidence: RowEvidence) {
         self.cells = cells
         self.readings = readings
@@ -171,7 +174,7 @@ struct SolverRow {
 /// How the solver settled one cell.
 struct SolvedCell: Equatable {
     var value: Int?
-    /// "reported", "inferred", "blank_as_zero", "placed", "segmented", "missing", "ambiguous".
+    /// "reported", "inferred", "blank_as_zero", "segmented", "missing", "ambiguous".
     var status: String
     var raw: String?
     var rule: String?
@@ -215,21 +218,15 @@ struct IdentitySolver {
         var status = [SolvedCell?](repeating: nil, count: cellCount)
         var open: [Int: [RowReading]] = [:]
 
-        func settle(_ r: Int, _ reading: RowReading, rule: String?, into d: inout [CellDomain]) {
+        /// Reads a row as `reading`; the cells of a segmented row are noted with `rule`.
+        func settle(_ r: Int, _ reading: RowReading, rule: String, into d: inout [CellDomain]) {
             let row = rows[r]
             for (col, cell) in row.cells.enumerated() {
                 observed[cell] = true
                 tokenAt[cell] = (reading.values[col], reading.raws[col])
                 guard let v = reading.values[col] else { continue }
                 d[cell] = .fixed(v)
-                switch row.evidence {
-                case .segmented(let raw):
-                    status[cell] = SolvedCell(value: v, status: "segmented", raw: raw, rule: rule)
-                case .compressed:
-                    if let rule { status[cell] = SolvedCell(value: v, status: "placed", raw: reading.raws[col], rule: rule) }
-                case .positional:
-                    break
-                }
+                if let raw = row.segmentedRaw { status[cell] = SolvedCell(value: v, status: "segmented", raw: raw, rule: rule) }
             }
         }
         func apply(_ reading: RowReading, row: SolverRow, to d: inout [CellDomain]) {
@@ -246,7 +243,7 @@ struct IdentitySolver {
             case (_, 0):
                 continue
             case (.positional, _), (_, 1):
-                settle(r, row.readings[0], rule: nil, into: &base)
+                settle(r, row.readings[0], rule: "segmentation.unique", into: &base)
             default:
                 open[r] = row.readings
             }
@@ -346,8 +343,7 @@ struct IdentitySolver {
         }
         var zeroFilled = [Bool](repeating: false, count: cellCount)
         func settleCompleted(_ r: Int, _ outcome: (reading: RowReading, domains: [CellDomain], zeroFilled: [Int])) {
-            let segmented: Bool = { if case .segmented = rows[r].evidence { return true } else { return false } }()
-            settle(r, outcome.reading, rule: segmented ? "segmentation.identities" : nil, into: &current)
+            settle(r, outcome.reading, rule: "segmentation.identities", into: &current)
             for col in outcome.zeroFilled {
                 current[rows[r].cells[col]] = .fixed(0)
                 zeroFilled[rows[r].cells[col]] = true
@@ -382,7 +378,7 @@ struct IdentitySolver {
             if outs.isEmpty {
                 outs = open[r]!.map { reading in (reading, row.cells.indices.map { reading.values[$0].map(CellDomain.fixed) ?? .unknown }, []) }
             }
-            let raw: String? = { if case .segmented(let raw) = row.evidence { return raw } else { return nil } }()
+            let raw = row.segmentedRaw
             for (col, cell) in row.cells.enumerated() {
                 observed[cell] = true
                 let domains = outs.map { $0.domains[col] }

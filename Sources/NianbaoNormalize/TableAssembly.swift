@@ -15,7 +15,7 @@ extension NormalizeState {
     /// Decides whether a row's tokens sit in known columns.
     mutating func shape(_ obs: RowObservation, columns n: Int, path: String) -> RowShape {
         var toks = obs.tokens
-        if toks.contains(where: { if case .run = $0 { return true } else { return false } }) {
+        if toks.contains(where: \.isRun) {
             return .segmented(toks.filter { $0 != .blank })
         }
         if toks.count == n { return .positional(toks) }
@@ -267,27 +267,27 @@ extension NormalizeState {
             reviewSeen = true
             let cells = (0..<15).map { reviewBase + $0 }
             var toks = reviewTokens
-            if toks.contains(where: { if case .run = $0 { return true } else { return false } }) {
+            if toks.contains(where: \.isRun) {
                 solverRows.append(Self.segmentedRow(cells: cells, tokens: toks.filter { $0 != .blank }, totalsAt: [4, 9, 14], blockWidth: 5))
-            } else if toks.count > 15 {
-                while toks.count > 15, toks.last == .blank { toks.removeLast() }
-                let values = toks.filter { $0 != .blank }
-                if toks.count > 15 { toks = values }
-                if values.count > 15 {
-                    warn("table.extra_values", "表四: \(values.count) values where the template has 15; none is used")
-                    toks = []
-                }
-            }
-            if solverRows.last?.cells.first == reviewBase {
-                // segmented above
-            } else if toks.isEmpty {
-                reviewSeen = false
-            } else if toks.count == 15 {
-                for (k, t) in toks.enumerated() { tokenFor[cells[k]] = t }
-                solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true))
             } else {
-                let values = reviewFromGrid ? toks : toks.filter { $0 != .blank }
-                solverRows.append(Self.compressedRow(cells: cells, tokens: values, totalsAt: [4, 9, 14], blockWidth: 5))
+                if toks.count > 15 {
+                    while toks.count > 15, toks.last == .blank { toks.removeLast() }
+                    let values = toks.filter { $0 != .blank }
+                    if toks.count > 15 { toks = values }
+                    if values.count > 15 {
+                        warn("table.extra_values", "表四: \(values.count) values where the template has 15; none is used")
+                        toks = []
+                    }
+                }
+                if toks.isEmpty {
+                    reviewSeen = false
+                } else if toks.count == 15 {
+                    for (k, t) in toks.enumerated() { tokenFor[cells[k]] = t }
+                    solverRows.append(SolverRow(cells: cells, tokens: toks.map(intToken), raws: toks.map(\.raw), positional: true))
+                } else {
+                    let values = reviewFromGrid ? toks : toks.filter { $0 != .blank }
+                    solverRows.append(Self.compressedRow(cells: cells, tokens: values, totalsAt: [4, 9, 14], blockWidth: 5))
+                }
             }
         }
 
@@ -424,7 +424,7 @@ extension NormalizeState {
             if case .number(let n, let raw, let conversions, _) = t, conversions.isEmpty, let i = n.integer, i >= 10, raw == String(i) { return .run(raw) }
             return t
         }
-        guard asRuns.contains(where: { if case .run = $0 { return true } else { return false } }) else { return row }
+        guard asRuns.contains(where: \.isRun) else { return row }
         let split = segmentedRow(cells: cells, tokens: asRuns, totalsAt: totalsAt, blockWidth: blockWidth)
         for reading in split.readings where !row.readings.contains(reading) { row.readings.append(reading) }
         return row

@@ -1,3 +1,4 @@
+import Foundation
 import NianbaoSQL
 import Crypto
 import NianbaoEncode
@@ -13,6 +14,11 @@ public struct LoadableRecord: Sendable {
     public var digest: String
     /// The record id.
     public var id: String
+
+    /// The digest of a record's canonical bytes (a record file holds exactly those): lowercase hex SHA-256.
+    public static func contentDigest<D: DataProtocol>(_ bytes: D) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
 
     /// Wraps a record; the digest is taken over its canonical encoding, so formatting never matters.
     public init(record: JSONValue) throws {
@@ -37,7 +43,7 @@ public struct LoadableRecord: Sendable {
         }
         self.record = record
         self.bytes = CanonicalJSON.encode(record)
-        self.digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        self.digest = Self.contentDigest(bytes)
         self.id = id
     }
 }

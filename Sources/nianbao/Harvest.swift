@@ -4,7 +4,6 @@ import NianbaoFetch
 import NianbaoPipeline
 import NianbaoStore
 import NianbaoEncode
-import Crypto
 
 /// Exit status when another harvest holds the lock (sysexits EX_TEMPFAIL: try again later).
 let exitLocked: Int32 = 75
@@ -266,7 +265,7 @@ func loadUncommitted(from dir: String, into session: SinkSession, marks: [String
         #endif
         if let m = mark, mtime + 1 < m.at { continue }
         guard let data = FileManager.default.contents(atPath: path) else { continue }
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = LoadableRecord.contentDigest(data)
         if mark?.digest == digest { continue }
         guard let record = try? LoadableRecord(record: JSONParser.parse(Array(data))) else { continue }
         try session.add(record)
