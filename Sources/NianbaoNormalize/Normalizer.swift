@@ -14,12 +14,15 @@ public struct SourceInfo: Sendable {
     public var charsetSource: String
     /// WARC file name and record offset, when the input came from a capture.
     public var capture: (warc: String, offset: Int)?
+    /// The local file the page was read from, as given on the command line (nil for captures and fetches).
+    public var path: String?
     /// Findings of the decoding stage, as (code, message).
     public var warnings: [(code: String, message: String)]
 
     /// Creates a source description.
     public init(url: String?, retrievedAt: String?, contentSHA256: String, charset: String, charsetSource: String,
-                capture: (warc: String, offset: Int)? = nil, warnings: [(code: String, message: String)] = []) {
+                capture: (warc: String, offset: Int)? = nil, path: String? = nil, warnings: [(code: String, message: String)] = []) {
+        self.path = path
         self.url = url
         self.retrievedAt = retrievedAt
         self.contentSHA256 = contentSHA256
@@ -62,9 +65,14 @@ public enum NormalizeError: Error, Equatable, CustomStringConvertible {
 /// Turns a page model into the canonical record. Pure: no I/O, no clock, no globals.
 public enum Normalizer {
     /// The record schema id.
-    public static let schemaID = "nianbao.report/1"
+    public static let schemaID = "nianbao.report/2"
 
     /// Normalizes one page.
+    /// The last component of a path (`a/b/page.html` → `page.html`).
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+    }
+
     public static func normalize(_ page: PageModel, source: SourceInfo, id: String, extractor: ExtractorInfo) throws -> JSONValue {
         var state = NormalizeState(page: page)
         for w in source.warnings { state.warn(w.code, w.message) }
@@ -443,7 +451,7 @@ struct NormalizeState {
         if let apps = tables["applications"], let total = apps[path: "new_received.total"]?.intValue {
             let prose = [sections["applications"], sections["overview"]].compactMap { $0?.stringValue }.joined(separator: "\n")
             if let n = proseApplicationsCount(prose), n != total {
-                let carried = apps[path: "carried_over.total"]?.intValue ?? 0
+                let carried = apps[path: "brought_forward.total"]?.intValue ?? 0
                 if n != total + carried {
                     warn("prose.table_mismatch", "the prose says \(n) applications were received; table 三 says \(total) new")
                 }
@@ -454,7 +462,7 @@ struct NormalizeState {
         var sourceObj: JSONObject = [
             "url": .str(source.url), "retrieved_at": .str(source.retrievedAt), "content_sha256": .string(source.contentSHA256),
             "input_format": .string(format.rawValue), "charset": .string(source.charset), "charset_source": .string(source.charsetSource),
-            "capture": .null,
+            "capture": .null, "path": .str(source.path), "file_name": .str(source.path.map { Normalizer.fileName($0) }),
         ]
         if let c = source.capture { sourceObj["capture"] = .object(["warc": .string(c.warc), "offset": .int(c.offset)]) }
         let pageTitle: String? = htmlTitle ?? headerTitle ?? reportTitle

@@ -377,18 +377,9 @@ extension NormalizeState {
         // Checks, in the fixed order of the identities.
         var checks: [JSONValue] = []
         checks.reserveCapacity(identities.count)
-        func sum(_ cells: [Int]) -> Int? {
-            var total = 0
-            for c in cells { guard let v = values[c] else { return nil }; total += v }
-            return total
-        }
         for identity in identities {
-            let expected = sum(identity.expectedCells)
-            let actual = sum(identity.actualCells)
-            let status = (expected == nil || actual == nil) ? "not_assessable" : (expected == actual ? "pass" : "fail")
-            // Members in canonical order: actual < expected < id < status.
-            checks.append(.object(JSONObject(orderedMembers: [("actual", .num(actual)), ("expected", .num(expected)),
-                                                              ("id", .string(identity.id)), ("status", .string(status))])))
+            checks.append(identity.check(expectedValues: identity.expectedCells.map { values[$0] },
+                                         actualValues: identity.actualCells.map { values[$0] }))
         }
         return (.object(Self.nest(appEntries)), .object(review), checks)
     }
@@ -483,6 +474,56 @@ struct TableIdentity: Sendable {
     let expectedCells: [Int]
     /// Cells summed for the check's `actual` side.
     let actualCells: [Int]
+    /// The record paths of both sides' cells (expected side first), as the check's `cells`.
+    let cellPaths: JSONValue
+    /// The identity over record paths: `tables.applications.new_received.total + … = …`.
+    let formula: String
+    /// How the message names each side's terms and what they share, in Chinese and English.
+    let wording: CheckWording
+
+    /// The entry of `quality.checks` for the values of the two sides' cells (nil: unknown).
+    func check(expectedValues: [Int?], actualValues: [Int?]) -> JSONValue {
+        func sum(_ values: [Int?]) -> Int? {
+            var total = 0
+            for v in values { guard let v else { return nil }; total += v }
+            return total
+        }
+        let expected = sum(expectedValues), actual = sum(actualValues)
+        let status = (expected == nil || actual == nil) ? "not_assessable" : (expected == actual ? "pass" : "fail")
+        // Members in canonical order: actual < cells < expected < formula < id < message < status.
+        return .object(JSONObject(orderedMembers: [
+            ("actual", .num(actual)), ("cells", cellPaths), ("expected", .num(expected)),
+            ("formula", .string(formula)), ("id", .string(id)),
+            ("message", message(status: status, expected: expectedValues, actual: actualValues)),
+            ("status", .string(status))]))
+    }
+
+    /// The check's `message`: `{"en": …, "zh": …}`, the identity in the template's words, then the values.
+    func message(status: String, expected: [Int?], actual: [Int?]) -> JSONValue {
+        let relation = status == "pass" ? "=" : (status == "fail" ? "≠" : "≟")
+        func values(_ v: [Int?]) -> String { v.map { $0.map(String.init) ?? "?" }.joined(separator: " + ") }
+        let numbers = "\(values(expected)) \(relation) \(values(actual))"
+        let zh = "\(wording.expectedZh) \(relation) \(wording.actualZh)（\(wording.contextZh)）: \(numbers)"
+            + (status == "not_assessable" ? "（无法核对：有单元格的值未知）" : "")
+        let en = "\(wording.expectedEn) \(relation) \(wording.actualEn) (\(wording.contextEn)): \(numbers)"
+            + (status == "not_assessable" ? " (not assessable: a cell's value is unknown)" : "")
+        return .object(JSONObject(orderedMembers: [("en", .string(en)), ("zh", .string(zh))]))
+    }
+}
+
+/// The words of a check's message: each side's terms joined by ` + `, and what all its cells share
+/// (their row, or their column).
+struct CheckWording: Sendable {
+    let expectedZh: String, actualZh: String, contextZh: String
+    let expectedEn: String, actualEn: String, contextEn: String
+}
+
+/// One cell of 表三/表四 as a check names it.
+struct CheckCell {
+    let path: String
+    let rowZh: String, rowEn: String, columnZh: String, columnEn: String
+    /// Row and column keys, to tell which one a check's cells share.
+    let row: String, column: String
 }
 
 extension ReportTemplate {
@@ -511,7 +552,7 @@ extension ReportTemplate {
         }
         for (k, col) in applicantColumns.enumerated() {
             identities.append(LinearIdentity(id: "applications.balance.\(col)",
-                                             terms: [(idx("new_received", k), 1), (idx("carried_over", k), 1),
+                                             terms: [(idx("new_received", k), 1), (idx("brought_forward", k), 1),
                                                      (idx("outcome.total", k), -1), (idx("carried_forward", k), -1)]))
         }
         for (b, block) in reviewBlocks.enumerated() {
@@ -519,13 +560,39 @@ extension ReportTemplate {
             identities.append(LinearIdentity(id: "review_litigation.block_total.\(block)",
                                              terms: [(base + 4, 1)] + (0..<4).map { (base + $0, -1) }))
         }
+        var described: [CheckCell] = []
+        for spec in appRows {
+            for (k, col) in applicantColumns.enumerated() {
+                described.append(CheckCell(path: "tables.applications.\(spec.dotted).\(col)", rowZh: spec.shortLabel, rowEn: spec.english,
+                                           columnZh: applicantColumnLabels[k], columnEn: applicantColumnEnglish[k], row: spec.dotted, column: col))
+            }
+        }
+        for (b, block) in reviewBlocks.enumerated() {
+            for (l, leaf) in reviewLeaves.enumerated() {
+                described.append(CheckCell(path: "tables.review_litigation.\(block).\(leaf)", rowZh: reviewBlockLabels[b], rowEn: reviewBlockEnglish[b],
+                                           columnZh: reviewLeafLabels[l], columnEn: reviewLeafEnglish[l], row: block, column: leaf))
+            }
+        }
         return identities.map { identity in
             let total = identity.terms.filter { $0.coef > 0 }.map(\.cell)
             let parts = identity.terms.filter { $0.coef < 0 }.map(\.cell)
-            // balance: expected = new + carried_over, actual = outcome.total + carried_forward; otherwise
+            // balance: expected = new + brought_forward, actual = outcome.total + carried_forward; otherwise
             // expected = the sum of the parts, actual = the total.
             let balance = identity.id.hasPrefix("applications.balance")
-            return TableIdentity(id: identity.id, linear: identity, expectedCells: balance ? total : parts, actualCells: balance ? parts : total)
+            let expected = balance ? total : parts, actual = balance ? parts : total
+            let cells = (expected + actual).map { described[$0] }
+            // The message names what the cells share once (their row, or their column) and each term by the other.
+            let sameRow = Set(cells.map(\.row)).count == 1
+            func side(_ s: [Int], zh: Bool) -> String {
+                s.map { let c = described[$0]; return sameRow ? (zh ? c.columnZh : c.columnEn) : (zh ? c.rowZh : c.rowEn) }.joined(separator: " + ")
+            }
+            let wording = CheckWording(expectedZh: side(expected, zh: true), actualZh: side(actual, zh: true),
+                                       contextZh: sameRow ? cells[0].rowZh : cells[0].columnZh,
+                                       expectedEn: side(expected, zh: false), actualEn: side(actual, zh: false),
+                                       contextEn: sameRow ? cells[0].rowEn : cells[0].columnEn)
+            let formula = expected.map { described[$0].path }.joined(separator: " + ") + " = " + actual.map { described[$0].path }.joined(separator: " + ")
+            return TableIdentity(id: identity.id, linear: identity, expectedCells: expected, actualCells: actual,
+                                 cellPaths: .array(cells.map { .string($0.path) }), formula: formula, wording: wording)
         }
     }
 }

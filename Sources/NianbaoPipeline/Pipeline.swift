@@ -95,7 +95,7 @@ public enum Pipeline {
 
     /// Normalizes raw bytes. `name` is used to guess the format (file extension) when `format` is auto.
     public static func normalize(bytes: [UInt8], name: String, format: FormatChoice = .auto, sidecar: Sidecar? = nil,
-                                 url: String? = nil, capture: (warc: String, offset: Int)? = nil) throws -> NormalizedRecord {
+                                 url: String? = nil, capture: (warc: String, offset: Int)? = nil, path: String? = nil) throws -> NormalizedRecord {
         if bytes.count > maxInputBytes { throw PipelineError.tooLarge(bytes.count) }
         let resolved = resolveFormat(format, name: name, bytes: bytes)
         let decoded: DecodedText
@@ -114,7 +114,7 @@ public enum Pipeline {
             id = String(digest.prefix(20))
         }
         let source = SourceInfo(url: sourceURL, retrievedAt: sidecar?.retrievedAt, contentSHA256: digest,
-                                charset: decoded.charset, charsetSource: decoded.source.rawValue, capture: capture,
+                                charset: decoded.charset, charsetSource: decoded.source.rawValue, capture: capture, path: path,
                                 warnings: decoded.warnings.map { ($0.code, $0.message) })
         let extractor = ExtractorInfo(name: toolName, version: toolVersion, libxml2: HTMLPageReader.libxml2Version)
         do {
@@ -133,11 +133,12 @@ public enum Pipeline {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Normalizes a file (and its sidecar, if any).
-    public static func normalize(path: String, format: FormatChoice = .auto, url: String? = nil) throws -> NormalizedRecord {
+    /// Normalizes a file (and its sidecar, if any). `source.path` is `recordedPath`, by default `path`
+    /// as given, and `source.file_name` its last component.
+    public static func normalize(path: String, format: FormatChoice = .auto, url: String? = nil, recordedPath: String? = nil) throws -> NormalizedRecord {
         let bytes = try readFile(path)
         let sidecar = try Sidecar.load(for: path)
-        return try normalize(bytes: bytes, name: path, format: format, sidecar: sidecar, url: url)
+        return try normalize(bytes: bytes, name: path, format: format, sidecar: sidecar, url: url, path: recordedPath ?? path)
     }
 
     /// Reads a whole file, refusing anything over the size limit before reading it.

@@ -21,10 +21,11 @@ public struct LoadableRecord: Sendable {
     }
 
     /// Wraps a record; the digest is taken over its canonical encoding, so formatting never matters.
-    public init(record: JSONValue) throws {
-        guard let id = record[path: "id"]?.stringValue, !id.isEmpty else { throw StoreError.badRecord("no id") }
-        guard record[path: "schema"]?.stringValue == Normalizer.schemaID else {
-            throw StoreError.badRecord("schema is not \(Normalizer.schemaID)")
+    /// A record of an earlier schema version is read in the current one first (``RecordUpgrade``).
+    public init(record given: JSONValue) throws {
+        guard let id = given[path: "id"]?.stringValue, !id.isEmpty else { throw StoreError.badRecord("no id") }
+        guard let record = RecordUpgrade.upgrade(given) else {
+            throw StoreError.badRecord("schema is not one of \(RecordUpgrade.readable.joined(separator: ", "))")
         }
         // The shape the schema requires (schema/report.schema.json): an id is 20 lowercase hex digits
         // (it names files and rows: `../../x` must never get in), the parts are objects.
@@ -87,7 +88,7 @@ struct RecordRows {
     var metadata: [(key: String, ordinal: Int, value: String?)]
     var sections: [(String, String?)]
     var cells: [CellRow]
-    var checks: [(id: String, status: String, expected: Int?, actual: Int?)]
+    var checks: [(id: String, status: String, expected: Int?, actual: Int?, formula: String?, cells: String?, messageZh: String?, messageEn: String?)]
     var repairs: [(path: String, raw: String, value: String, rule: String)]
     var warnings: [(code: String, message: String)]
 
@@ -95,7 +96,8 @@ struct RecordRows {
         let rec = r.record
         func s(_ p: String) -> JSONValue { rec[path: p] ?? .null }
         report = [
-            ("url", s("source.url")), ("retrieved_at", s("source.retrieved_at")), ("source_sha256", s("source.content_sha256")),
+            ("url", s("source.url")), ("retrieved_at", s("source.retrieved_at")), ("source_content_sha256", s("source.content_sha256")),
+            ("source_path", s("source.path")), ("source_file_name", s("source.file_name")),
             ("input_format", s("source.input_format")), ("charset", s("source.charset")), ("charset_source", s("source.charset_source")),
             ("capture_warc", s("source.capture.warc")), ("capture_offset", s("source.capture.offset")),
             ("page_title", s("page.title")),
@@ -146,7 +148,9 @@ struct RecordRows {
         }
         cells = cellRows
         checks = (rec[path: "quality.checks"]?.arrayValue ?? []).map {
-            ($0[path: "id"]?.stringValue ?? "", $0[path: "status"]?.stringValue ?? "", $0[path: "expected"]?.intValue, $0[path: "actual"]?.intValue)
+            ($0[path: "id"]?.stringValue ?? "", $0[path: "status"]?.stringValue ?? "", $0[path: "expected"]?.intValue, $0[path: "actual"]?.intValue,
+             $0[path: "formula"]?.stringValue, $0[path: "cells"].map { String(decoding: CanonicalJSON.encode($0).dropLast(), as: UTF8.self) },
+             $0[path: "message"]?.objectValue?["zh"]?.stringValue, $0[path: "message"]?.objectValue?["en"]?.stringValue)
         }
         repairs = (rec[path: "quality.repairs"]?.arrayValue ?? []).map {
             ($0[path: "path"]?.stringValue ?? "", $0[path: "raw"]?.stringValue ?? "", $0[path: "value"]?.stringValue ?? "", $0[path: "rule"]?.stringValue ?? "")
@@ -170,16 +174,14 @@ struct RecordRows {
 public enum WideColumns {
     /// Report-level columns first.
     public static let reportColumns = ["report_id", "version", "url", "agency", "year", "template", "period_start", "period_end",
-                                       "issued", "title", "checks_failed"]
+                                       "issued", "title", "checks_failed", "failing_checks"]
 
-    /// A cell's wide-view column name: its path under its table, with `outcome.` dropped (so every name
-    /// fits PostgreSQL's 63-byte identifiers) and `outcome.total` called `outcome_total`:
-    /// `rules.issued`, `new_received.total`, `denied.state_secret.natural_person`, `outcome_total.total`,
-    /// `review.upheld`. Names are unique across the three tables.
+    /// A cell's wide-view column name: its record path under its table, the same name the record and
+    /// the `cells` table give it (`tables.<table_name>.<row_path>.<column_name>`): `rules.issued`,
+    /// `new_received.total`, `outcome.denied.state_secret.natural_person`, `review.upheld`. Names are
+    /// unique across the three tables and fit PostgreSQL's 63-byte identifiers (a test checks both).
     public static func name(rowPath: String, column: String) -> String {
-        var r = rowPath
-        if r == "outcome.total" { r = "outcome_total" } else if r.hasPrefix("outcome.") { r = String(r.dropFirst("outcome.".count)) }
-        return r.isEmpty ? column : r + "." + column
+        rowPath.isEmpty ? column : rowPath + "." + column
     }
 
     /// Every canonical cell of either template, in a fixed order: 表二 of 2021 then the 2019-only keys,

@@ -164,7 +164,7 @@ public final class LoadSession {
         try connection.beginWrite()
         do {
             try connection.serialize(RecordStore.loadLock)
-            for row in try connection.query("SELECT report_id, version, content_sha256, is_current FROM reports", []) {
+            for row in try connection.query("SELECT report_id, version, record_sha256, is_current FROM reports", []) {
                 guard let id = row[0], let v = row[1].flatMap({ Int($0) }) else { continue }
                 maxVersion[id] = max(maxVersion[id] ?? 0, v)
                 if row[3] == "1", let d = row[2] { current[id] = d }
@@ -261,7 +261,8 @@ struct Batch {
     var pending = Set<String>()
     var size: Int { reports.count + metadata.count + sections.count + cells.count + checks.count + repairs.count + warnings.count }
 
-    static let reportColumns = ["report_id", "version", "is_current", "content_sha256", "url", "retrieved_at", "source_sha256",
+    static let reportColumns = ["report_id", "version", "is_current", "record_sha256", "url", "retrieved_at", "source_content_sha256",
+                                "source_path", "source_file_name",
                                 "input_format", "charset", "charset_source", "capture_warc", "capture_offset", "page_title",
                                 "breadcrumb", "title", "year", "agency", "template", "period_start", "period_end", "issued",
                                 "contact_organization", "contact_address", "contact_phone", "contact_email",
@@ -274,7 +275,7 @@ struct Batch {
         var byName: [String: SQLValue] = [:]
         for (k, v) in rows.report { byName[k] = Self.sql(v) }
         byName["is_current"] = .int(1)
-        byName["content_sha256"] = .text(r.digest)
+        byName["record_sha256"] = .text(r.digest)
         reports.append(key + Self.reportColumns.dropFirst(2).map { byName[$0] ?? .null })
         for m in rows.metadata { metadata.append(key + [.text(m.key), .int(m.ordinal), m.value.map { .text($0) } ?? .null]) }
         for s in rows.sections { sections.append(key + [.text(s.0), s.1.map { .text($0) } ?? .null]) }
@@ -282,7 +283,11 @@ struct Batch {
             cells.append(key + [.text(c.table), .text(c.rowPath), .text(c.column), Self.sql(c.value), .text(c.status),
                                 c.raw.map { .text($0) } ?? .null, c.rule.map { .text($0) } ?? .null, c.candidates.map { .text($0) } ?? .null])
         }
-        for c in rows.checks { checks.append(key + [.text(c.id), .text(c.status), c.expected.map { .int($0) } ?? .null, c.actual.map { .int($0) } ?? .null]) }
+        for c in rows.checks {
+            checks.append(key + [.text(c.id), .text(c.status), c.expected.map { .int($0) } ?? .null, c.actual.map { .int($0) } ?? .null,
+                                 c.formula.map { .text($0) } ?? .null, c.cells.map { .text($0) } ?? .null,
+                                 c.messageZh.map { .text($0) } ?? .null, c.messageEn.map { .text($0) } ?? .null])
+        }
         for (i, x) in rows.repairs.enumerated() { repairs.append(key + [.int(i), .text(x.path), .text(x.raw), .text(x.value), .text(x.rule)]) }
         for (i, w) in rows.warnings.enumerated() { warnings.append(key + [.int(i), .text(w.code), .text(w.message)]) }
     }
@@ -303,7 +308,7 @@ struct Batch {
         try c.bulkInsert("page_metadata", columns: key + ["key", "ordinal", "value"], rows: metadata)
         try c.bulkInsert("report_sections", columns: key + ["section", "text"], rows: sections)
         try c.bulkInsert("cells", columns: key + ["table_name", "row_path", "column_name", "value", "status", "raw", "rule", "candidates"], rows: cells)
-        try c.bulkInsert("checks", columns: key + ["check_id", "status", "expected", "actual"], rows: checks)
+        try c.bulkInsert("checks", columns: key + ["check_id", "status", "expected", "actual", "formula", "cells", "message_zh", "message_en"], rows: checks)
         try c.bulkInsert("repairs", columns: key + ["ordinal", "path", "raw", "value", "rule"], rows: repairs)
         try c.bulkInsert("warnings", columns: key + ["ordinal", "code", "message"], rows: warnings)
         self = Batch()

@@ -177,9 +177,11 @@ public enum WideCSV {
             default: return nil
             }
         }
-        let failed = (rec[path: "quality.checks"]?.arrayValue ?? []).filter { $0[path: "status"]?.stringValue == "fail" }.count
+        let failed = (rec[path: "quality.checks"]?.arrayValue ?? []).filter { $0[path: "status"]?.stringValue == "fail" }
+            .compactMap { $0[path: "id"]?.stringValue }.sorted { JSONObject.compare($0, $1) < 0 }
         var fields: [String?] = [r.id, "1", s("source.url"), s("report.agency"), s("report.year"), s("report.template"),
-                                 s("report.period.start"), s("report.period.end"), s("report.issued"), s("report.title"), String(failed)]
+                                 s("report.period.start"), s("report.period.end"), s("report.issued"), s("report.title"), String(failed.count),
+                                 failed.isEmpty ? nil : failed.joined(separator: " ")]
         for c in WideColumns.cells {
             switch rec[path: "tables.\(c.table).\(c.rowPath).\(c.column)"] {
             case .int(let i)?: fields.append(String(i))

@@ -1,4 +1,5 @@
 import NianbaoSQL
+import NianbaoNormalize
 
 /// The relational schema, as numbered migrations. A database records the migrations it has applied
 /// in `nianbao_migrations`; opening it applies the missing ones in order, in one transaction each.
@@ -14,7 +15,7 @@ import NianbaoSQL
 /// canonical cell, named by ``WideColumns/name(rowPath:column:)``).
 public enum StoreSchema {
     /// The newest schema version.
-    public static let latestVersion = 3
+    public static let latestVersion = 4
 
     static let bigint = "BIGINT"
 
@@ -55,7 +56,7 @@ public enum StoreSchema {
                 "CREATE INDEX reports_by_agency_year ON reports (agency, year)",
                 "CREATE INDEX cells_by_cell ON cells (table_name, row_path, column_name)",
                 "CREATE VIEW current_reports AS SELECT * FROM reports WHERE is_current = 1",
-                wideViewSQL(),
+                wideViewSQL(dialect),
             ]
         case 3:
             // 3: index keys of page text bounded (a 1 MB agency broke PostgreSQL's btree row limit
@@ -65,16 +66,49 @@ public enum StoreSchema {
                 "DROP INDEX reports_by_agency_year",
                 "CREATE INDEX reports_by_agency_year ON reports ((\(prefix)), year)",
             ]
+        case 4:
+            // 4: record schema nianbao.report/2. Names that read right: 上年结转 is `brought_forward`
+            // (was `carried_over`, which read like 结转下年度's `carried_forward`), 补正后仍不明确 is
+            // `still_unclear`; the record digest is `record_sha256` and the input's `source_content_sha256`
+            // (both were "content" digests); the wide view names a cell by its path under its table (one
+            // name per cell everywhere) and lists the failing check ids; checks carry their formula, cells
+            // and message; reports say which local file they came from. PostgreSQL gets a comment on every
+            // table, view and column.
+            var statements = [
+                "DROP VIEW report_cells_wide",
+                "DROP VIEW current_reports",
+                "ALTER TABLE reports RENAME COLUMN content_sha256 TO record_sha256",
+                "ALTER TABLE reports RENAME COLUMN source_sha256 TO source_content_sha256",
+                "ALTER TABLE reports ADD COLUMN source_path TEXT",
+                "ALTER TABLE reports ADD COLUMN source_file_name TEXT",
+                "ALTER TABLE checks ADD COLUMN formula TEXT",
+                "ALTER TABLE checks ADD COLUMN cells TEXT",
+                "ALTER TABLE checks ADD COLUMN message_zh TEXT",
+                "ALTER TABLE checks ADD COLUMN message_en TEXT",
+            ]
+            for (old, new) in RecordUpgrade.renamedPaths {
+                let oldRow = String(old.dropFirst("tables.applications.".count)), newRow = String(new.dropFirst("tables.applications.".count))
+                statements.append("UPDATE cells SET row_path = '\(newRow)' WHERE table_name = 'applications' AND row_path = '\(oldRow)'")
+                statements.append("UPDATE checks SET check_id = 'applications.row_total.\(newRow)' WHERE check_id = 'applications.row_total.\(oldRow)'")
+            }
+            statements.append("CREATE VIEW current_reports AS SELECT * FROM reports WHERE is_current = 1")
+            statements.append(wideViewSQL(dialect))
+            if dialect == .postgres { statements += StoreDictionary.commentStatements() }
+            return statements
         default:
             return []
         }
     }
 
     /// `report_cells_wide`: a pivot of `cells` over the current reports.
-    static func wideViewSQL() -> String {
+    static func wideViewSQL(_ dialect: SQLDialect) -> String {
+        let failing = "FROM checks k WHERE k.report_id = r.report_id AND k.version = r.version AND k.status = 'fail'"
+        // The ids in check-id order (SQLite reads them along the primary key, which orders them so).
+        let list = dialect == .postgres ? "(SELECT string_agg(k.check_id, ' ' ORDER BY k.check_id) \(failing))"
+                                        : "(SELECT group_concat(k.check_id, ' ') \(failing))"
         var cols = ["r.report_id", "r.version", "r.url", "r.agency", "r.year", "r.template", "r.period_start", "r.period_end",
                     "r.issued", "r.title",
-                    "(SELECT COUNT(*) FROM checks k WHERE k.report_id = r.report_id AND k.version = r.version AND k.status = 'fail') AS checks_failed"]
+                    "(SELECT COUNT(*) \(failing)) AS checks_failed", "\(list) AS failing_checks"]
         for c in WideColumns.cells {
             cols.append("MAX(CASE WHEN c.table_name = '\(c.table)' AND c.row_path = '\(c.rowPath)' AND c.column_name = '\(c.column)' THEN c.value END) AS \"\(c.name)\"")
         }

@@ -24,10 +24,11 @@ struct RunResult {
     var stderr: String
 }
 
-func run(_ args: [String], environment extra: [String: String] = [:]) throws -> RunResult {
+func run(_ args: [String], environment extra: [String: String] = [:], in directory: String? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: nianbaoBinary())
     p.arguments = args
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if !extra.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
@@ -138,15 +139,23 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
     }
 
     @Test func ndjsonOnStdoutInInputOrderAndSameBytesAsFiles() throws {
-        let inputs = ["Snapshots/pingtan-2025-html/input.html", "Snapshots/jiangyin-2023-text/input.txt"].map { packageRoot.appendingPathComponent($0).path }
-        let r = try run(["normalize"] + inputs)
+        // Relative to the package root, as the golden files were made: source.path is the path as given.
+        let inputs = ["Snapshots/pingtan-2025-html/input.html", "Snapshots/jiangyin-2023-text/input.txt"]
+        let r = try run(["normalize"] + inputs, in: packageRoot.path)
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: 0x0A)
         #expect(lines.count == 2)
         for (line, input) in zip(lines, inputs) {
-            let golden = try Data(contentsOf: URL(fileURLWithPath: (input as NSString).deletingLastPathComponent + "/expected.json"))
+            let golden = try Data(contentsOf: packageRoot.appendingPathComponent((input as NSString).deletingLastPathComponent + "/expected.json"))
             #expect(Data(line) + Data([0x0A]) == golden)
         }
+        // Given another way, the same file says so (and only there).
+        let absolute = packageRoot.appendingPathComponent(inputs[1]).path
+        let other = try run(["normalize", absolute])
+        let record = try JSONSerialization.jsonObject(with: other.stdout) as! [String: Any]
+        let source = record["source"] as! [String: Any]
+        #expect(source["path"] as? String == absolute)
+        #expect(source["file_name"] as? String == "input.txt")
     }
 
     @Test func parallelJobsGiveTheSameOutput() throws {

@@ -9,6 +9,8 @@ import NianbaoNormalize
 struct SnapshotCase: CustomStringConvertible, Sendable {
     let name: String
     let input: String
+    /// The input as `scripts/update-snapshots.sh` names it (relative to the package root): `source.path`.
+    var relativeInput: String { "Snapshots/\(name)/" + (input as NSString).lastPathComponent }
     let expectedJSON: String?
     let expectedError: String?
     var description: String { name }
@@ -57,11 +59,11 @@ func firstDifference(_ a: Any?, _ b: Any?, path: String = "") -> String? {
         Pipeline.initialize()
         if let errPath = c.expectedError {
             let want = try String(contentsOfFile: errPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(throws: PipelineError.self) { try Pipeline.normalize(path: c.input) }
-            do { _ = try Pipeline.normalize(path: c.input) } catch { #expect("\(error)" == want) }
+            #expect(throws: PipelineError.self) { try Pipeline.normalize(path: c.input, recordedPath: c.relativeInput) }
+            do { _ = try Pipeline.normalize(path: c.input, recordedPath: c.relativeInput) } catch { #expect("\(error)" == want) }
             return
         }
-        let got = try Pipeline.normalize(path: c.input)
+        let got = try Pipeline.normalize(path: c.input, recordedPath: c.relativeInput)
         let want = try Data(contentsOf: URL(fileURLWithPath: c.expectedJSON!))
         if Data(got.bytes) != want {
             let a = try JSONSerialization.jsonObject(with: Data(got.bytes))
@@ -69,7 +71,7 @@ func firstDifference(_ a: Any?, _ b: Any?, path: String = "") -> String? {
             Issue.record("\(c.name): output differs from expected.json — \(firstDifference(a, b) ?? "bytes differ (key order or formatting)")")
         }
         // Same input twice ⇒ identical bytes.
-        let again = try Pipeline.normalize(path: c.input)
+        let again = try Pipeline.normalize(path: c.input, recordedPath: c.relativeInput)
         #expect(again.bytes == got.bytes)
     }
 

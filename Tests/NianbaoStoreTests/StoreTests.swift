@@ -14,6 +14,83 @@ func goldenRecords() throws -> [LoadableRecord] {
     return records
 }
 
+/// A golden record as nianbao 0.1 wrote it before schema `nianbao.report/2`: `carried_over` and
+/// `unclear_after_correction`, checks with id/status/expected/actual only, no `source.path`/`file_name`.
+func asSchema1(_ record: JSONValue) -> JSONValue {
+    guard case .object(var root) = record else { return record }
+    func renamedBack(_ path: String) -> String {
+        for r in RecordUpgrade.renamedPaths where path == r.new || path.hasPrefix(r.new + ".") { return r.old + path.dropFirst(r.new.count) }
+        return path
+    }
+    func move(_ v: JSONValue, _ prefix: String) -> JSONValue {
+        guard case .object(let o) = v else { return v }
+        var out = JSONObject()
+        for (k, x) in o {
+            let full = renamedBack(prefix + "." + k)
+            out[String(full.split(separator: ".").last!)] = move(x, prefix + "." + k)
+        }
+        return .object(out)
+    }
+    root["tables"] = move(root["tables"]!, "tables")
+    var quality = root["quality"]!.objectValue!
+    var cells = JSONObject()
+    for (k, v) in quality["cells"]!.objectValue! { cells[renamedBack(k)] = v }
+    quality["cells"] = .object(cells)
+    quality["checks"] = .array(quality["checks"]!.arrayValue!.map { c in
+        let id = c[path: "id"]!.stringValue!
+        let oldID = id == "applications.row_total.brought_forward" ? "applications.row_total.carried_over"
+            : (id == "applications.row_total.outcome.unavailable.still_unclear" ? "applications.row_total.outcome.unavailable.unclear_after_correction" : id)
+        return .object(["id": .string(oldID), "status": c[path: "status"]!, "expected": c[path: "expected"]!, "actual": c[path: "actual"]!])
+    })
+    root["quality"] = .object(quality)
+    var source = root["source"]!.objectValue!
+    source["path"] = nil
+    source["file_name"] = nil
+    root["source"] = .object(source)
+    root["schema"] = .string("nianbao.report/1")
+    return .object(root)
+}
+
+/// Writes one report into `store` (migrated to schema 3) the way nianbao 0.1 did: old column names,
+/// `carried_over` rows, old check ids. Returns its id.
+func writeSchema3Report(_ store: RecordStore, _ record: LoadableRecord) throws -> String {
+    let old = CanonicalJSON.encode(asSchema1(record.record))
+    let json = String(decoding: old.dropLast(), as: UTF8.self).replacingOccurrences(of: "'", with: "''")
+    let id = record.id
+    _ = try store.select("""
+        INSERT INTO reports (report_id, version, is_current, content_sha256, source_sha256, input_format, template, year, agency, record_json)
+        VALUES ('\(id)', 1, 1, '\(LoadableRecord.contentDigest(old))', '\(record.record[path: "source.content_sha256"]!.stringValue!)', 'html', '2021', 2023, 'old agency', '\(json)')
+        """)
+    for (row, column, value) in [("carried_over", "total", 3), ("outcome.unavailable.unclear_after_correction", "natural_person", 1), ("new_received", "total", 5)] {
+        _ = try store.select("INSERT INTO cells (report_id, version, table_name, row_path, column_name, value, status) VALUES ('\(id)', 1, 'applications', '\(row)', '\(column)', \(value), 'reported')")
+    }
+    _ = try store.select("INSERT INTO checks (report_id, version, check_id, status, expected, actual) VALUES ('\(id)', 1, 'applications.row_total.carried_over', 'fail', 2, 3)")
+    return id
+}
+
+/// Opens a database that nianbao 0.1 wrote (schema 3) with this version, and checks what migration 4
+/// did: renamed columns, rows and check ids, the wide view by the new names, the old record read in the
+/// new schema as a new version.
+func checkSchema3Upgrade(open: () throws -> RecordStore, old: RecordStore) throws {
+    let record = try goldenRecords().first { $0.record[path: "report.template"]?.stringValue == "2021" }!
+    let id = try writeSchema3Report(old, record)
+    let store = try open()
+    #expect(try store.schemaVersion() == StoreSchema.latestVersion)
+    #expect(try store.select("SELECT record_sha256 IS NOT NULL, source_content_sha256 FROM current_reports WHERE report_id = '\(id)'")
+            .first?.last == record.record[path: "source.content_sha256"]?.stringValue)
+    #expect(try store.select("SELECT row_path FROM cells WHERE report_id = '\(id)' ORDER BY row_path") ==
+            [["brought_forward"], ["new_received"], ["outcome.unavailable.still_unclear"]])
+    #expect(try store.select("SELECT check_id, message_zh FROM checks WHERE report_id = '\(id)'") == [["applications.row_total.brought_forward", nil]])
+    #expect(try store.select("SELECT \"brought_forward.total\", \"outcome.unavailable.still_unclear.natural_person\", failing_checks FROM report_cells_wide WHERE report_id = '\(id)'")
+            == [["3", "1", "applications.row_total.brought_forward"]])
+    // The old record, read again from its JSON, is the golden record (with no path) as a second version.
+    let reread = try LoadableRecord(record: asSchema1(record.record))
+    #expect(try store.load([reread]) == LoadSummary(updated: 1))
+    #expect(try store.select("SELECT version, is_current FROM reports WHERE report_id = '\(id)' ORDER BY version") == [["1", "0"], ["2", "1"]])
+    let checks = try store.select("SELECT count(*), count(message_zh), count(formula) FROM checks WHERE report_id = '\(id)' AND version = 2").first!
+    #expect(checks[0] == checks[1] && checks[1] == checks[2] && checks[0] != "0")
+}
+
 /// The same record with one cell changed (a new content digest for the same id).
 func edited(_ r: LoadableRecord, cell: String, to value: Int) throws -> LoadableRecord {
     func set(_ v: JSONValue, _ path: ArraySlice<String>) -> JSONValue {
@@ -94,16 +171,28 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         do {
             let v1 = try RecordStore.sqlite(path: path, migrateTo: 1)
             #expect(try v1.schemaVersion() == 1)
-            #expect(try v1.load(records).inserted == records.count)
             #expect(throws: SQLError.self) { try v1.select("SELECT COUNT(*) FROM report_cells_wide") }
         }
-        let v2 = try RecordStore.sqlite(path: path)
-        #expect(try v2.schemaVersion() == StoreSchema.latestVersion)
-        #expect(try v2.select("SELECT COUNT(*) FROM report_cells_wide") == [["\(records.count)"]])
-        #expect(try v2.load(records) == LoadSummary(unchanged: records.count))
+        try checkSchema3Upgrade(open: { try RecordStore.sqlite(path: path) }, old: try RecordStore.sqlite(path: path, migrateTo: 3))
+        let v4 = try RecordStore.sqlite(path: path)
+        #expect(try v4.load(records).inserted == records.count - 1)
+        #expect(try v4.select("SELECT COUNT(*) FROM report_cells_wide") == [["\(records.count)"]])
         // migration 2 enforces one current version per report
-        #expect(try v2.load([try edited(records[0], cell: "tables.review_litigation.review.upheld", to: 9)]) == LoadSummary(updated: 1))
-        #expect(throws: SQLError.self) { try v2.select("UPDATE reports SET is_current = 1") }
+        #expect(try v4.load([try edited(records[0], cell: "tables.review_litigation.review.upheld", to: 9)]) == LoadSummary(updated: 1))
+        #expect(throws: SQLError.self) { try v4.select("UPDATE reports SET is_current = 1") }
+    }
+
+    @Test func recordsOfSchemaOneReadAsTheGoldenRecords() throws {
+        for r in try goldenRecords() {
+            var want = r.record.objectValue!
+            var source = want["source"]!.objectValue!
+            source["path"] = .null
+            source["file_name"] = .null
+            want["source"] = .object(source)
+            let upgraded = try #require(RecordUpgrade.upgrade(asSchema1(r.record)))
+            #expect(CanonicalJSON.encode(upgraded) == CanonicalJSON.encode(.object(want)), "\(r.id)")
+        }
+        #expect(RecordUpgrade.upgrade(.object(["schema": .string("nianbao.report/9")])) == nil)
     }
 
     @Test func recordsRoundTripThroughTheParserByteForByte() throws {
@@ -279,13 +368,32 @@ let postgresURL = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
     func aFailedLoadRollsBackAndOldDatabasesUpgrade() throws {
         let records = try goldenRecords()
         let url = try freshDatabase()
-        let v1 = try RecordStore.postgres(url: url, migrateTo: 1)
-        _ = try v1.load(records.prefix(4))
-        let counts = try v1.rowCounts()
-        #expect(throws: StoreError.self) { try v1.load(records, failAfter: 10) }
-        #expect(try v1.rowCounts() == counts)
-        let v2 = try RecordStore.postgres(url: url)
-        #expect(try v2.schemaVersion() == StoreSchema.latestVersion)
-        #expect(try v2.select("SELECT COUNT(*) FROM report_cells_wide") == [["4"]])
+        try checkSchema3Upgrade(open: { try RecordStore.postgres(url: url) }, old: try RecordStore.postgres(url: url, migrateTo: 3))
+        let v4 = try RecordStore.postgres(url: url)
+        _ = try v4.load(records.prefix(4))
+        let counts = try v4.rowCounts()
+        #expect(throws: StoreError.self) { try v4.load(records, failAfter: 10) }
+        #expect(try v4.rowCounts() == counts)
+        let upgraded = records.first { $0.record[path: "report.template"]?.stringValue == "2021" }!.id
+        #expect(try v4.select("SELECT COUNT(*) FROM report_cells_wide") == [["\(Set(records.prefix(4).map(\.id) + [upgraded]).count)"]])
+    }
+
+    @Test(.enabled(if: postgresURL != nil))
+    func everyTableViewAndColumnHasAComment() throws {
+        let pg = try RecordStore.postgres(url: try freshDatabase())
+        let relations = try pg.select("""
+            SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v') ORDER BY 1
+            """)
+        #expect(relations.count == StoreDictionary.relations.count)
+        for r in relations { #expect(r[1] != nil && !(r[1]!.isEmpty), "table \(r[0] ?? "")") }
+        let missing = try pg.select("""
+            SELECT c.relname, a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v') AND col_description(c.oid, a.attnum) IS NULL
+            """)
+        #expect(missing.isEmpty, "columns without a comment: \(missing.prefix(5))")
+        let wide = try pg.select("SELECT col_description('report_cells_wide'::regclass, a.attnum) FROM pg_attribute a WHERE a.attrelid = 'report_cells_wide'::regclass AND a.attname = 'brought_forward.natural_person'")
+        #expect(wide == [["applications brought forward from last year: natural persons (二、上年结转政府信息公开申请数量 · 自然人)"]])
     }
 }
