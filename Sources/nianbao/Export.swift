@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NianbaoStore
+import NianbaoPipeline
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +31,22 @@ struct Export: ParsableCommand {
     @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them.")
     var replaceFiles = false
 
+    @Option(help: ArgumentHelp("Also write datasette's metadata (every table's and column's meaning, English and Chinese) for the SQLite sink to this file: datasette DB.sqlite -m PATH.", valueName: "path"))
+    var datasetteMetadata: String?
+
     func validate() throws {
         for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
+        if datasetteMetadata != nil && sqlitePaths.count != 1 {
+            throw ValidationError("--datasette-metadata needs exactly one sqlite: sink (it describes that database)")
+        }
+    }
+
+    /// The SQLite sinks' paths (the default sink when no --to is given).
+    var sqlitePaths: [String] {
+        (sinks.isEmpty ? [SinkSpec.defaultSink.description] : sinks).compactMap {
+            if case .sqlite(let path)? = try? SinkSpec(parsing: $0) { return path }
+            return nil
+        }
     }
 
     func run() throws {
@@ -58,6 +73,14 @@ struct Export: ParsableCommand {
             } catch {
                 stderr("nianbao: error: \(s.spec): \(error)")
                 s.abandon()
+                failed = true
+            }
+        }
+        if let metadataPath = datasetteMetadata, let db = sqlitePaths.first {
+            // datasette names a database by its file name without the extension.
+            let name = ((db as NSString).lastPathComponent as NSString).deletingPathExtension
+            do { try AtomicFile.write(StoreDictionary.datasetteMetadata(database: name), to: metadataPath) } catch {
+                stderr("nianbao: error: \(metadataPath): \(error)")
                 failed = true
             }
         }

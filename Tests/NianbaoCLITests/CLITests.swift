@@ -448,3 +448,53 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(!FileManager.default.fileExists(atPath: dir + "/all.ndjson"))
     }
 }
+
+/// The dictionary in the repository is the one the code declares, and every consumer carries it.
+@Suite struct DictionaryCLITests {
+    @Test func docsRecordMdIsWhatTheDictionaryCommandPrints() throws {
+        let r = try run(["dictionary"])
+        #expect(r.status == 0)
+        let doc = try Data(contentsOf: packageRoot.appendingPathComponent("docs/record.md"))
+        #expect(r.stdout == doc, "docs/record.md is stale: run `swift run nianbao dictionary > docs/record.md`")
+        let text = String(decoding: r.stdout, as: UTF8.self)
+        for needle in ["| `tables.applications.brought_forward.natural_person` |", "| `segmented` |", "| `applications.balance.<column>` |",
+                       "| `page.truncated` |", "### `report_cells_wide` (view)", "| `source.path` |"] {
+            #expect(text.contains(needle), "\(needle)")
+        }
+    }
+
+    @Test func theJSONSchemaCarriesTheDictionarysDescriptions() throws {
+        let dict = scratchPath("dictionary", suffix: ".json")
+        defer { removeScratch(dict) }
+        let r = try run(["dictionary", "--format", "json"])
+        #expect(r.status == 0)
+        try r.stdout.write(to: URL(fileURLWithPath: dict))
+        let check = try runPython([packageRoot.appendingPathComponent("scripts/describe_schema.py").path, "--dictionary", dict, "--check",
+                                   packageRoot.appendingPathComponent("schema/report.schema.json").path])
+        #expect(check.status == 0, "\(check.output)")
+        // The check can fail: a schema with one description taken away is refused.
+        let schema = try String(contentsOf: packageRoot.appendingPathComponent("schema/report.schema.json"), encoding: .utf8)
+        let broken = scratchPath("schema", suffix: ".json")
+        defer { removeScratch(broken) }
+        try schema.replacingOccurrences(of: "\"description\": \"natural persons (自然人)\",", with: "").write(toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try runPython([packageRoot.appendingPathComponent("scripts/describe_schema.py").path, "--dictionary", dict, "--check", broken])
+        #expect(refused.status == 1 && refused.output.contains("natural_person"), "\(refused.output)")
+    }
+
+    @Test func datasetteShowsTheColumnsMeanings() throws {
+        let available = try runPython(["-c", "import datasette"]).status == 0
+        if ProcessInfo.processInfo.environment["CI"] == "true" { #expect(available, "scripts/setup.sh --with-test-tools installs datasette") }
+        guard available else { return }
+        let dir = try scratchDirectory("datasette")
+        defer { removeScratch(dir) }
+        let e = try run(["export", packageRoot.appendingPathComponent("Snapshots").path, "--to", "sqlite:\(dir)/records.sqlite",
+                         "--datasette-metadata", "\(dir)/metadata.json"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let page = try runPython(["-m", "datasette", "\(dir)/records.sqlite", "-m", "\(dir)/metadata.json", "--get", "/records/checks"])
+        #expect(page.status == 0)
+        #expect(page.output.contains("<dt>message_zh</dt><dd>in Chinese, e.g."), "\(page.output.prefix(400))")
+        #expect(page.output.contains("every identity of the template checked, one row per check (勾稽核对)"))
+        let usage = try run(["export", packageRoot.appendingPathComponent("Snapshots").path, "--to", "ndjson:\(dir)/x.ndjson", "--datasette-metadata", "\(dir)/m.json"])
+        #expect(usage.status == 64)
+    }
+}
