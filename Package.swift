@@ -68,10 +68,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Review pages: records -> a static site (index, one page per report), no server, no framework.
+        .target(name: "NianbaoReview", dependencies: ["NianbaoNormalize"]),
         .executableTarget(
             name: "nianbao",
             dependencies: [
-                "NianbaoPipeline", "NianbaoStore", "NianbaoFetch", "NianbaoEncode",
+                "NianbaoPipeline", "NianbaoStore", "NianbaoFetch", "NianbaoEncode", "NianbaoReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

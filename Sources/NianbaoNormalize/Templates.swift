@@ -38,6 +38,8 @@ public struct ProactiveRowSpec: Sendable {
     public let columnLabels: [String]
     /// Each column's meaning in English.
     public let columnEnglish: [String]
+    /// The item of 条例 第二十条 whose block the row is printed in, e.g. `第二十条第（一）项`.
+    public let article: String
 }
 
 /// One data row of 表三 (收到和处理政府信息公开申请情况).
@@ -188,19 +190,19 @@ public struct ReportTemplate: Sendable {
         proactive: [
             .init(block: "rules", labelKeys: ["规章"], columns: ["issued", "repealed", "in_force"], kinds: [.count, .count, .count],
                   label: "规章", english: "rules (规章)", columnLabels: ["本年制发件数", "本年废止件数", "现行有效件数"],
-                  columnEnglish: ["issued this year", "repealed this year", "in force"]),
+                  columnEnglish: ["issued this year", "repealed this year", "in force"], article: "第二十条第（一）项"),
             .init(block: "normative_documents", labelKeys: ["规范性文件"], columns: ["issued", "repealed", "in_force"], kinds: [.count, .count, .count],
                   label: "行政规范性文件", english: "normative documents", columnLabels: ["本年制发件数", "本年废止件数", "现行有效件数"],
-                  columnEnglish: ["issued this year", "repealed this year", "in force"]),
+                  columnEnglish: ["issued this year", "repealed this year", "in force"], article: "第二十条第（一）项"),
             .init(block: "licensing", labelKeys: ["行政许可"], columns: ["decisions"], kinds: [.count],
-                  label: "行政许可", english: "administrative licensing", columnLabels: ["本年处理决定数量"], columnEnglish: ["decisions this year"]),
+                  label: "行政许可", english: "administrative licensing", columnLabels: ["本年处理决定数量"], columnEnglish: ["decisions this year"], article: "第二十条第（五）项"),
             .init(block: "penalty", labelKeys: ["行政处罚"], columns: ["decisions"], kinds: [.count],
-                  label: "行政处罚", english: "administrative penalties", columnLabels: ["本年处理决定数量"], columnEnglish: ["decisions this year"]),
+                  label: "行政处罚", english: "administrative penalties", columnLabels: ["本年处理决定数量"], columnEnglish: ["decisions this year"], article: "第二十条第（六）项"),
             .init(block: "coercion", labelKeys: ["行政强制"], columns: ["decisions"], kinds: [.count],
-                  label: "行政强制", english: "administrative coercion", columnLabels: ["本年处理决定数量"], columnEnglish: ["decisions this year"]),
+                  label: "行政强制", english: "administrative coercion", columnLabels: ["本年处理决定数量"], columnEnglish: ["decisions this year"], article: "第二十条第（六）项"),
             .init(block: "fees", labelKeys: ["行政事业性收费", "事业性收费"], columns: ["amount_wan_yuan"], kinds: [.moneyWanYuan],
                   label: "行政事业性收费", english: "administrative fees", columnLabels: ["本年收费金额（单位：万元）"],
-                  columnEnglish: ["amount collected this year, 10,000 yuan (万元)"]),
+                  columnEnglish: ["amount collected this year, 10,000 yuan (万元)"], article: "第二十条第（八）项"),
         ],
         applications: commonHead + [
             .init(path: ["outcome", "other_processing", "no_correction"], labelKeys: ["逾期不补正", "不补正"], group: "other_processing", label: "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", short: "（六）1.逾期不补正", english: "applicant did not correct the request in time"),
@@ -221,28 +223,28 @@ public struct ReportTemplate: Sendable {
         proactive: [
             .init(block: "rules", labelKeys: ["规章"], columns: ["made", "published", "published_total"], kinds: [.count, .count, .count],
                   label: "规章", english: "rules (规章)", columnLabels: ["本年新制作数量", "本年新公开数量", "对外公开总数量"],
-                  columnEnglish: ["made this year", "published this year", "published in total"]),
+                  columnEnglish: ["made this year", "published this year", "published in total"], article: "第二十条第（一）项"),
             .init(block: "normative_documents", labelKeys: ["规范性文件"], columns: ["made", "published", "published_total"], kinds: [.count, .count, .count],
                   label: "规范性文件", english: "normative documents", columnLabels: ["本年新制作数量", "本年新公开数量", "对外公开总数量"],
-                  columnEnglish: ["made this year", "published this year", "published in total"]),
+                  columnEnglish: ["made this year", "published this year", "published in total"], article: "第二十条第（一）项"),
             .init(block: "licensing", labelKeys: ["行政许可"], columns: ["items_prev_year", "items_change", "decisions"], kinds: [.count, .signedCount, .count],
                   label: "行政许可", english: "administrative licensing", columnLabels: ["上一年项目数量", "本年增/减", "处理决定数量"],
-                  columnEnglish: ["items last year", "change this year (signed)", "decisions"]),
+                  columnEnglish: ["items last year", "change this year (signed)", "decisions"], article: "第二十条第（五）项"),
             .init(block: "other_services", labelKeys: ["对外管理服务"], columns: ["items_prev_year", "items_change", "decisions"], kinds: [.count, .signedCount, .count],
                   label: "其他对外管理服务事项", english: "other external management services", columnLabels: ["上一年项目数量", "本年增/减", "处理决定数量"],
-                  columnEnglish: ["items last year", "change this year (signed)", "decisions"]),
+                  columnEnglish: ["items last year", "change this year (signed)", "decisions"], article: "第二十条第（五）项"),
             .init(block: "penalty", labelKeys: ["行政处罚"], columns: ["items_prev_year", "items_change", "decisions"], kinds: [.count, .signedCount, .count],
                   label: "行政处罚", english: "administrative penalties", columnLabels: ["上一年项目数量", "本年增/减", "处理决定数量"],
-                  columnEnglish: ["items last year", "change this year (signed)", "decisions"]),
+                  columnEnglish: ["items last year", "change this year (signed)", "decisions"], article: "第二十条第（六）项"),
             .init(block: "coercion", labelKeys: ["行政强制"], columns: ["items_prev_year", "items_change", "decisions"], kinds: [.count, .signedCount, .count],
                   label: "行政强制", english: "administrative coercion", columnLabels: ["上一年项目数量", "本年增/减", "处理决定数量"],
-                  columnEnglish: ["items last year", "change this year (signed)", "decisions"]),
+                  columnEnglish: ["items last year", "change this year (signed)", "decisions"], article: "第二十条第（六）项"),
             .init(block: "fees", labelKeys: ["行政事业性收费", "事业性收费"], columns: ["items_prev_year", "items_change"], kinds: [.count, .signedCount],
                   label: "行政事业性收费", english: "administrative fees", columnLabels: ["上一年项目数量", "本年增/减"],
-                  columnEnglish: ["items last year", "change this year (signed)"]),
+                  columnEnglish: ["items last year", "change this year (signed)"], article: "第二十条第（八）项"),
             .init(block: "procurement", labelKeys: ["政府集中采购", "集中采购"], columns: ["projects", "amount_wan_yuan"], kinds: [.count, .moneyWanYuan],
                   label: "政府集中采购", english: "central government procurement", columnLabels: ["采购项目数量", "采购总金额"],
-                  columnEnglish: ["projects", "total amount, 10,000 yuan (万元; converted from 元 when the page gives 元)"]),
+                  columnEnglish: ["projects", "total amount, 10,000 yuan (万元; converted from 元 when the page gives 元)"], article: "第二十条第（九）项"),
         ],
         applications: commonHead + [
             .init(path: ["outcome", "other_processing", "subtotal"], labelKeys: ["其他处理"], group: "outcome", label: "（六）其他处理", english: "other handling"),

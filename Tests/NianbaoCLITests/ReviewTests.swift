@@ -1,0 +1,194 @@
+import Foundation
+import NianbaoTestSupport
+import Testing
+
+/// Debian's chromium, which the test setup installs (scripts/setup.sh --with-test-tools).
+let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// Runs headless Chromium on a page from disk and returns what it printed (`--dump-dom`: the DOM after
+/// the page's scripts ran).
+func browser(_ args: [String]) throws -> String {
+    let profile = try scratchDirectory("chromium")
+    defer { removeScratch(profile) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: chromiumPath!)
+    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+                   "--user-data-dir=\(profile)"] + args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// The value cells of a dumped report page: path → (status, highlighted, the tag).
+func valueCells(_ dom: String) -> [String: (status: String, highlighted: Bool, tag: String)] {
+    var out: [String: (String, Bool, String)] = [:]
+    for m in dom.matches(of: /<td class="v ([^"]*)" data-path="([^"]+)" data-status="([a-z_]+)"[^>]*>/) {
+        out[String(m.2)] = (String(m.3), m.1.split(separator: " ").contains("hl"), String(m.0))
+    }
+    return out
+}
+
+/// True when a PNG has more than a handful of distinct bytes in its pixel data (a blank page has two or three).
+func pngIsNotBlank(_ path: String) throws -> Bool {
+    let check = try runPython(["-c", """
+    import sys, zlib, struct
+    d = open(sys.argv[1], 'rb').read()
+    assert d[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
+    i, idat = 8, b''
+    while i < len(d):
+        n, t = struct.unpack('>I4s', d[i:i+8]); 
+        if t == b'IDAT': idat += d[i+8:i+8+n]
+        i += 12 + n
+    print(len(set(zlib.decompress(idat))))
+    """, path])
+    return (Int(check.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 16
+}
+
+@Suite(.serialized) struct ReviewTests {
+    /// The golden corpus normalized, relative to the package root (so source.path finds the inputs).
+    func goldenSite() throws -> (dir: String, records: [[String: Any]]) {
+        let dir = try scratchDirectory("review")
+        let n = try run(["normalize", "Snapshots", "--out", dir + "/records"], in: packageRoot.path)
+        #expect(n.status == 1)  // the corpus's not-a-report case is refused on purpose
+        let records = try FileManager.default.contentsOfDirectory(atPath: dir + "/records").map {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/records/" + $0))) as! [String: Any]
+        }
+        let r = try run(["review", dir + "/records", "--out", dir + "/site"], in: packageRoot.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("review: \(records.count) reports (1 with failing checks), \(records.count) original pages"), "\(r.stderr)")
+        return (dir, records)
+    }
+
+    @Test func theIndexListsEveryReportAndItsFiltersWorkInABrowser() throws {
+        if ProcessInfo.processInfo.environment["CI"] == "true" { #expect(chromiumPath != nil, "scripts/setup.sh --with-test-tools installs chromium") }
+        guard chromiumPath != nil else { return }
+        let (dir, records) = try goldenSite()
+        defer { removeScratch(dir) }
+        let index = "file://\(dir)/site/index.html"
+        let dom = try browser(["--dump-dom", index])
+        let rows = dom.matches(of: /<tr data-id="([0-9a-f]{20})"[^>]*>/).map { (String($0.1), $0.0.contains(" hidden")) }
+        #expect(Set(rows.map(\.0)) == Set(records.map { $0["id"] as! String }))
+        #expect(rows.allSatisfy { !$0.1 })
+        for (id, _) in rows {
+            #expect(dom.contains("<a href=\"r/\(id).html\">"), "no link to \(id)")
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/site/r/\(id).html"))
+        }
+        #expect(dom.contains("16 of 16 shown"))
+        // Failing only: the one report whose page contradicts itself.
+        let failing = try browser(["--dump-dom", index + "?failing=1"])
+        let shown = failing.matches(of: /<tr data-id="([0-9a-f]{20})"[^>]*>/).filter { !$0.0.contains(" hidden") }.map { String($0.1) }
+        let contradictory = records.first { ($0["source"] as! [String: Any])["path"] as? String == "Snapshots/contradictory-tables/input.html" }!["id"] as! String
+        #expect(shown == [contradictory])
+        // By status: the reports with ambiguous cells.
+        let ambiguous = Set(records.filter { (($0["quality"] as! [String: Any])["cells"] as! [String: [String: Any]]).values.contains { $0["status"] as? String == "ambiguous" } }.map { $0["id"] as! String })
+        let byStatus = try browser(["--dump-dom", index + "?status=ambiguous"])
+        #expect(Set(byStatus.matches(of: /<tr data-id="([0-9a-f]{20})"[^>]*>/).filter { !$0.0.contains(" hidden") }.map { String($0.1) }) == ambiguous)
+        #expect(ambiguous.count >= 3)
+        // Sorting by year, descending, in the browser.
+        let sorted = try browser(["--dump-dom", index + "?sort=year&desc=1"])
+        let years = sorted.matches(of: /<tr data-id="[0-9a-f]{20}" data-agency="[^"]*" data-year="(\d*)"/).map { Int($0.1) ?? -1 }
+        #expect(years == years.sorted(by: >) && years.count == records.count)
+        #expect(sorted.contains("aria-sort=\"descending\"><button type=\"button\" data-sort=\"year\""))
+    }
+
+    @Test func aReportPageShowsEveryCellWithItsStatusAndChecksHighlightTheirCells() throws {
+        guard chromiumPath != nil else { return }
+        let (dir, records) = try goldenSite()
+        defer { removeScratch(dir) }
+        for record in records {
+            let id = record["id"] as! String
+            let report = record["report"] as! [String: Any]
+            let template = report["template"] as! String
+            let quality = record["quality"] as! [String: Any]
+            let notes = quality["cells"] as! [String: [String: Any]]
+            let checks = quality["checks"] as! [[String: Any]]
+            let failing = checks.first { $0["status"] as? String == "fail" }
+            let page = "file://\(dir)/site/r/\(id).html" + (failing.map { "?check=\($0["id"] as! String)" } ?? "")
+            let dom = try browser(["--dump-dom", page])
+            let cells = valueCells(dom)
+            guard template == "2021" || template == "2019" else {
+                #expect(cells.isEmpty, "\(id): a \(template) report has no national tables")
+                continue
+            }
+            // Every cell of the template's three tables is on the page (2021: 10 + 25×7 + 15; 2019: 22 + 23×7 + 15).
+            #expect(cells.count == (template == "2021" ? 200 : 198), "\(id): \(cells.count) cells")
+            for (path, c) in cells {
+                var v: Any? = record
+                for part in path.split(separator: ".") { v = (v as? [String: Any])?[String(part)] }
+                let want = notes[path]?["status"] as? String ?? ((v == nil || v is NSNull) ? "missing" : "reported")
+                #expect(c.status == want, "\(id) \(path): \(c.status) vs \(want)")
+                #expect(c.tag.contains("tabindex=\"0\""), "\(path) is not keyboard-reachable")
+                if let rule = notes[path]?["rule"] as? String { #expect(c.tag.contains(rule), "\(path): the rule is not on hover") }
+            }
+            // Every note of the record's tables is a cell on the page (subtotals are derived and not printed).
+            #expect(Set(notes.keys).subtracting(cells.keys).isEmpty, "\(id): \(Set(notes.keys).subtracting(cells.keys))")
+            if let failing {
+                let involved = Set(failing["cells"] as! [String])
+                #expect(Set(cells.filter(\.value.highlighted).keys) == involved, "\(id): highlighted cells")
+                let zh = (failing["message"] as! [String: String])["zh"]!
+                #expect(dom.contains(zh.replacingOccurrences(of: "&", with: "&amp;")), "the failing check's message is on the page")
+                #expect(dom.contains("aria-pressed=\"true\""))
+            }
+            // The original page beside it: captured HTML in a sandboxed frame, text copies as text.
+            if (record["source"] as! [String: Any])["input_format"] as? String == "html" {
+                #expect(dom.contains("<iframe sandbox=\"\" src=\"\(id).source.html\""), "\(id)")
+                let copy = try String(contentsOfFile: "\(dir)/site/r/\(id).source.html", encoding: .utf8)
+                #expect(copy.hasPrefix("<meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"))
+            } else {
+                #expect(dom.contains("<pre class=\"flat\" tabindex=\"0\">"), "\(id)")
+            }
+        }
+    }
+
+    @Test func pageTextIsEscapedNeverRun() throws {
+        guard chromiumPath != nil else { return }
+        let dir = try scratchDirectory("hostile")
+        defer { removeScratch(dir) }
+        // A real record with hostile strings where a page supplies them.
+        var record = try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/contradictory-tables/expected.json"))) as! [String: Any]
+        let attack = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">\"'&"
+        var report = record["report"] as! [String: Any]
+        report["agency"] = attack
+        report["title"] = attack
+        record["report"] = report
+        var source = record["source"] as! [String: Any]
+        source["url"] = "javascript:document.title='pwned'"
+        source["path"] = nil
+        record["source"] = source
+        var quality = record["quality"] as! [String: Any]
+        quality["warnings"] = [["code": "prose.table_mismatch", "message": attack]]
+        record["quality"] = quality
+        try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: dir + "/hostile.json"))
+        let r = try run(["review", dir + "/hostile.json", "--out", dir + "/site"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for page in ["index.html", "r/\(record["id"] as! String).html"] {
+            let dom = try browser(["--dump-dom", "file://\(dir)/site/\(page)"])
+            #expect(!dom.contains("pwned</title>"), "\(page): a script ran")
+            #expect(!dom.contains("<img src=\"x\""), "\(page): markup from the page got in")
+            #expect(!dom.contains("href=\"javascript:"), "\(page): a javascript: link")
+            #expect(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), "\(page): the text is shown as text")
+        }
+    }
+
+    @Test func pagesAreReadableAt1280And390PixelsAndScreenshotsAreNotBlank() throws {
+        guard chromiumPath != nil else { return }
+        let (dir, records) = try goldenSite()
+        defer { removeScratch(dir) }
+        let id = records.first { ($0["source"] as! [String: Any])["path"] as? String == "Snapshots/pingtan-2025-html/input.html" }!["id"] as! String
+        for (width, height) in [(1280, 1600), (390, 900)] {
+            for page in ["index.html", "r/\(id).html"] {
+                let url = "file://\(dir)/site/\(page)"
+                // No horizontal scrolling of the page itself (wide tables scroll in their own box).
+                let dom = try browser(["--window-size=\(width),\(height)", "--dump-dom", url])
+                if page.hasPrefix("r/") { #expect(dom.contains("data-overflow=\"false\""), "\(page) overflows at \(width) px") }
+                let shot = "\(dir)/\(width)-\(page.replacingOccurrences(of: "/", with: "_")).png"
+                _ = try browser(["--window-size=\(width),\(height)", "--screenshot=\(shot)", url])
+                #expect(try pngIsNotBlank(shot), "\(shot) is blank")
+            }
+        }
+    }
+}
