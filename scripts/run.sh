@@ -4,8 +4,9 @@
 #      discovery → robots.txt → polite conditional fetches → WARC captures → records + SQLite;
 #   2. harvest again (only conditional requests, nothing new);
 #   3. re-normalize the WARC captures offline, as a newer extractor would;
-#   4. normalize the bundled golden corpus (Snapshots/).
-# Everything lands in out/: state.sqlite, warc/, records/, nianbao.sqlite, snapshots/. out/ is made
+#   4. normalize the bundled golden corpus (Snapshots/);
+#   5. write the review pages of the harvest (out/review/index.html, each report beside its capture).
+# Everything lands in out/: state.sqlite, warc/, records/, nianbao.sqlite, snapshots/, review/. out/ is made
 # afresh on every run: the fixture sites listen on a new port each time, so their URLs (and the
 # record ids made from them) change, and an old out/ would only pile up records of dead URLs.
 set -uo pipefail
@@ -33,5 +34,8 @@ echo "== normalize the WARC captures offline"
 echo "== normalize the golden corpus"
 mkdir -p out/snapshots
 "$bin" normalize Snapshots --out out/snapshots
+echo "== review pages of the harvest (each report beside its captured page)"
+"$bin" review sqlite:out/nianbao.sqlite --warc-dir out/warc --out out/review
 echo "out/: $(ls out/records | wc -l) records from the harvest, $(ls out/warc/*.warc.gz | wc -l) WARC file(s), $(wc -l < out/from-warc.ndjson) records re-normalized from WARC, $(ls out/snapshots | wc -l) from Snapshots (Snapshots/not-a-report is refused on purpose)"
+echo "review: open $(pwd)/out/review/index.html in a browser"
 exit 0

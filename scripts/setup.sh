@@ -15,6 +15,13 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 if [ "${1:-}" = "--with-test-tools" ]; then
+  # A real browser for the review pages' tests (headless: --dump-dom, --screenshot).
+  if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+    echo "setup: installing chromium (tests of the review pages)" >&2
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  fi
   python3 -c "import jsonschema, pandas, datasette" 2>/dev/null || python3 -m pip install --quiet jsonschema pandas datasette
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.1 or newer is required)" >&2; exit 1; }

@@ -61,6 +61,9 @@ struct Normalize: ParsableCommand {
     @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them (they are appended to by default).")
     var replaceFiles = false
 
+    @Flag(name: .shortAndLong, help: "One line per input on stderr: the input, the record it gave (id, file with --out), its failing checks.")
+    var verbose = false
+
     func validate() throws {
         guard FormatChoice(rawValue: format) != nil else {
             throw ValidationError("--format must be auto, html or text (got \(format))")
@@ -155,12 +158,18 @@ struct Normalize: ParsableCommand {
                     checksFailing += stats.failing
                     cellCounts.merge(stats.cells, uniquingKeysWith: +)
                     if let out {
-                        do { try AtomicFile.write(r.bytes, to: out + "/" + r.id + ".json") } catch {
+                        do {
+                            try AtomicFile.write(r.bytes, to: out + "/" + r.id + ".json")
+                            if verbose { FileHandle.standardError.write(Data("nianbao: \(f.label) → \(out)/\(r.id).json (\(stats.failing) checks failing)\n".utf8)) }
+                        } catch {
                             report("\(f.label): \(error)")
                             failed += 1
                             records -= 1
                         }
-                    } else if sessions.isEmpty {
+                    } else if verbose {
+                        FileHandle.standardError.write(Data("nianbao: \(f.label) → record \(r.id) (\(stats.failing) checks failing)\n".utf8))
+                    }
+                    if out == nil && sessions.isEmpty {
                         stdout.write(Data(r.bytes))
                     }
                     for s in sessions {

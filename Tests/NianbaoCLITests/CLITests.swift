@@ -158,6 +158,19 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(source["file_name"] as? String == "input.txt")
     }
 
+    @Test func verboseRunsSayWhichInputGaveWhichRecord() throws {
+        let out = scratchPath("verbose")
+        defer { removeScratch(out) }
+        let r = try run(["normalize", "Snapshots/contradictory-tables", "Snapshots/not-a-report", "--out", out, "-v"], in: packageRoot.path)
+        #expect(r.status == 1)
+        let written = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(written.count == 1)
+        #expect(r.stderr.contains("nianbao: Snapshots/contradictory-tables/input.html → \(out)/\(written[0]) (3 checks failing)\n"), "\(r.stderr)")
+        #expect(r.stderr.contains("nianbao: error: Snapshots/not-a-report/input.html: not a report page"))
+        let quiet = try run(["normalize", "Snapshots/contradictory-tables", "--out", out], in: packageRoot.path)
+        #expect(!quiet.stderr.contains("→"))
+    }
+
     @Test func parallelJobsGiveTheSameOutput() throws {
         let snapshots = packageRoot.appendingPathComponent("Snapshots").path
         let one = try run(["normalize", snapshots, "--jobs", "1"])

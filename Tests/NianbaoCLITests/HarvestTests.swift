@@ -154,6 +154,39 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(counts.filter { $0.key.contains("/nb/r") && !$0.key.contains("site2.test:\(site.port)/nb/r3") }.values.allSatisfy { $0 == 1 })
     }
 
+    @Test func theReviewOfAHarvestShowsEachCapturedPageBesideItsRecord() throws {
+        let site = try FixtureSite(hosts: 3, reports: 2)
+        let dir = try scratchDirectory("harvest-review")
+        defer { removeScratch(dir) }
+        let sites = try site.sitesFile(hosts, in: dir)
+        let h = try harvest(site, dir: dir, sites: sites, extra: ["--sink", "sqlite:\(dir)/records.sqlite"])
+        #expect(h.status == 0, "\(h.stderr)")
+        let records = try FileManager.default.contentsOfDirectory(atPath: dir + "/records").map {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/records/" + $0))) as! [String: Any]
+        }
+        #expect(records.count == 7)  // 3 hosts × 2 + the GBK report
+        let failing = records.filter { (($0["quality"] as! [String: Any])["checks"] as! [[String: Any]]).contains { $0["status"] as? String == "fail" } }.count
+        let r = try run(["review", "sqlite:\(dir)/records.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/site"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("review: 7 reports (\(failing) with failing checks), 7 original pages beside them"), "\(r.stderr)")
+        for record in records {
+            let id = record["id"] as! String
+            let page = try String(contentsOfFile: "\(dir)/site/r/\(id).html", encoding: .utf8)
+            let warc = ((record["source"] as! [String: Any])["capture"] as! [String: Any])["warc"] as! String
+            #expect(page.contains("<iframe sandbox=\"\" src=\"\(id).source.html\""))
+            #expect(page.contains(warc + " @ "), "the page says which capture it shows")
+            // The captured page, decoded (the GBK one too): its title is the record's.
+            let copy = try String(contentsOfFile: "\(dir)/site/r/\(id).source.html", encoding: .utf8)
+            let title = (record["report"] as! [String: Any])["title"] as! String
+            #expect(copy.contains(title), "\(id): \(title) not in the captured page")
+        }
+        // Without the WARC directory the pages are still written, without the original.
+        let bare = try run(["review", "sqlite:\(dir)/records.sqlite", "--out", dir + "/bare"])
+        #expect(bare.stderr.contains("7 reports (\(failing) with failing checks), 0 original pages"), "\(bare.stderr)")
+        let missing = try run(["review", "sqlite:\(dir)/nothing.sqlite", "--out", dir + "/none"])
+        #expect(missing.status == 1 && missing.stderr.contains("nothing.sqlite"), "\(missing.stderr)")
+    }
+
     @Test func perHostSpacingAndCrawlDelayMeasuredAtTheServer() throws {
         let site = try FixtureSite(hosts: 3, reports: 4, crawlDelay: 0.6)
         let dir = try scratchDirectory("spacing")

@@ -118,7 +118,7 @@ func firstDifference(_ a: Any?, _ b: Any?, path: String = "") -> String? {
     }
 
     @Test func theCrawledTextCopyGivesTheHTMLTablesExceptOneRowNoIdentityDecides() throws {
-        // ../shared/samples/text/pingtan-2025-crawl.txt: cells run together with no separator. Every
+        // A real crawler's text copy of the 平潭 page: cells run together with no separator. Every
         // 表三/表四 run has exactly one split the identities allow; 表二's 5845546 has 15 splits into
         // three cells and 表二 has no identity, so its three cells are ambiguous, never guessed.
         let text = try Pipeline.normalize(path: packageRoot.appendingPathComponent("Snapshots/pingtan-2025-crawl-text/input.txt").path)
