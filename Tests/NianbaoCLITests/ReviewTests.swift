@@ -12,7 +12,7 @@ func browser(_ args: [String]) throws -> String {
     defer { removeScratch(profile) }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: chromiumPath!)
-    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
                    "--user-data-dir=\(profile)"] + args
     let out = Pipe()
     p.standardOutput = out
@@ -172,6 +172,36 @@ func pngIsNotBlank(_ path: String) throws -> Bool {
             #expect(!dom.contains("href=\"javascript:"), "\(page): a javascript: link")
             #expect(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), "\(page): the text is shown as text")
         }
+    }
+
+    @Test func anAgencyWithSeveralYearsGetsAChart() throws {
+        let dir = try scratchDirectory("chart")
+        defer { removeScratch(dir) }
+        let base = try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/pingtan-2025-html/expected.json"))) as! [String: Any]
+        var lines: [Data] = []
+        for (i, (year, received)) in [(2023, 120), (2024, 131), (2025, 154)].enumerated() {
+            var r = base
+            r["id"] = String(repeating: "a", count: 19) + String(i)
+            var report = r["report"] as! [String: Any]
+            report["year"] = year
+            r["report"] = report
+            var tables = r["tables"] as! [String: Any]
+            var apps = tables["applications"] as! [String: Any]
+            var row = apps["new_received"] as! [String: Any]
+            row["total"] = received
+            apps["new_received"] = row
+            tables["applications"] = apps
+            r["tables"] = tables
+            lines.append(try JSONSerialization.data(withJSONObject: r) + Data([0x0A]))
+        }
+        try lines.reduce(Data(), +).write(to: URL(fileURLWithPath: dir + "/years.ndjson"))
+        let r = try run(["review", dir + "/years.ndjson", "--out", dir + "/site"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let index = try String(contentsOfFile: dir + "/site/index.html", encoding: .utf8)
+        let figure = try #require(index.range(of: "<figure class=\"chart\" data-agency=\"平潭综合实验区\">").map { String(index[$0.lowerBound...].prefix { $0 != "\n" }) })
+        for (i, year) in [2023, 2024, 2025].enumerated() { #expect(figure.contains("<a href=\"r/\(String(repeating: "a", count: 19))\(i).html\">\(year)</a>")) }
+        for v in [120, 131, 154] { #expect(figure.contains("<title>本年新收 new: \(v)</title>"), "\(v)") }
+        #expect(figure.components(separatedBy: "<polyline").count - 1 == 5)  // new, granted, denied, review, litigation
     }
 
     @Test func pagesAreReadableAt1280And390PixelsAndScreenshotsAreNotBlank() throws {
