@@ -182,6 +182,13 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         #expect(throws: SQLError.self) { try v4.select("UPDATE reports SET is_current = 1") }
     }
 
+    @Test func wideColumnsAreTheRecordPathsUniqueAndFitPostgresNames() {
+        let names = RecordStore.wideColumnNames
+        #expect(Set(names).count == names.count)
+        #expect(names.allSatisfy { $0.utf8.count <= 63 }, "\(names.filter { $0.utf8.count > 63 })")
+        for c in WideColumns.cells { #expect(c.name == c.rowPath + "." + c.column && RecordDictionary.field("tables.\(c.table).\(c.name)") != nil, "\(c.name)") }
+    }
+
     @Test func recordsOfSchemaOneReadAsTheGoldenRecords() throws {
         for r in try goldenRecords() {
             var want = r.record.objectValue!
@@ -243,6 +250,12 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         jy = df.loc[df["agency"] == "临港经济开发区", "new_received.natural_person"].tolist()
         assert 16 in jy and all(v == 16 or pandas.isna(v) for v in jy), jy
         assert list(df.columns[:3]) == ["report_id", "version", "url"]
+        # The page that contradicts itself names its failing checks; the others have none.
+        bad = df.loc[df["checks_failed"] > 0]
+        assert len(bad) == 1 and bad.iloc[0]["failing_checks"] == "applications.balance.natural_person applications.row_total.new_received review_litigation.block_total.review", bad.iloc[0]["failing_checks"]
+        assert df.loc[df["checks_failed"] == 0, "failing_checks"].isna().all()
+        # One name per cell: the wide column is the record path under its table.
+        assert "outcome.denied.state_secret.total" in df.columns and "brought_forward.natural_person" in df.columns and "outcome.total.total" in df.columns
         print("ok", df.shape)
         """
         let (status, out) = try runPython(["-c", script, path, String(Set(records.map(\.id)).count)])
