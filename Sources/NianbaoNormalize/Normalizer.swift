@@ -466,10 +466,16 @@ struct NormalizeState {
         ]
         if let c = source.capture { sourceObj["capture"] = .object(["warc": .string(c.warc), "offset": .int(c.offset)]) }
         let pageTitle: String? = htmlTitle ?? headerTitle ?? reportTitle
+        let otherMetadata: [(label: String, value: String)] = (metadata.objectValue?["other"]?.objectValue ?? [:]).compactMap { k, v in v.stringValue.map { (k, $0) } }
+        let agencyKey = AgencyKey.derive(indexNumber: metadata.objectValue?["index_number"]?.stringValue, otherMetadata: otherMetadata,
+                                         agency: agency, url: source.url)
         let report: JSONObject = [
             "title": .str(reportTitle ?? metaTags["articletitle"]),
             "year": .num(year),
             "agency": .str(agency),
+            "agency_key": .str(agencyKey?.key),
+            "agency_key_source": .str(agencyKey?.source.rawValue),
+            "report_key": .str(AgencyKey.reportKey(agencyKey: agencyKey?.key, year: year, template: template.rawValue)),
             "template": .string(template.rawValue),
             "period": .object(["start": .str(period.0?.date.description), "end": .str(period.1?.date.description)]),
             "issued": .str(issued?.date.description),

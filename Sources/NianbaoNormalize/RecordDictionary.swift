@@ -78,6 +78,9 @@ public enum RecordDictionary {
         f("report.title", "string|null", "报告标题", "report title, e.g. 2023年政府信息公开工作年度报告", "read")
         f("report.year", "integer|null", "报告年度", "the year the statistics cover (statistics period, else the title)", "read")
         f("report.agency", "string|null", "报告机关", "the reporting body as the page names it", "read")
+        f("report.agency_key", "string|null", "机关标识", "a stable key of the reporting body: `org:<组织机构代码>` from the 索引号 or 统一社会信用代码 (check character verified), else `name:<host>/<normalised name>`, else `name:<name>` for a name that says where the body is; null without evidence", "computed")
+        f("report.agency_key_source", "string|null", "机关标识来源", "the evidence of `agency_key`: `index_number.org_code`, `index_number.uscc`, `metadata.code`, `host+name`, `name`", "computed")
+        f("report.report_key", "string|null", "报告标识", "`<agency_key>|<year>|<template>`: copies of one report (mirrors, saved files, captures) share it; null without an agency key or a year", "computed")
         f("report.template", "string", "报告模板", "`2021` (国办公开办函〔2021〕30号), `2019` (〔2019〕60号), `pre2019`, `unknown`: decided from the table labels, not the year", "detected")
         f("report.period", "object", "统计期限", "the statistics period", "read")
         f("report.period.start", "string|null", "统计期限起", "first day, YYYY-MM-DD", "read; repaired when separators were lost (`quality.repairs`)")
@@ -300,6 +303,17 @@ public enum RecordDictionary {
               example: "一、本年新收 + 二、上年结转 ≠ （七）总计 + 四、结转下年度继续办理（自然人）: 11 + 0 ≠ 10 + 0"),
         .init(name: "review_litigation.block_total.<block>", english: "a block of table 4: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结", chinese: "表四每组：总计 = 维持 + 纠正 + 其他 + 尚未审结",
               example: "结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计（行政复议）: 1 + 0 + 0 + 0 = 1"),
+    ]
+
+    /// Cross-year check ids (`cross_year_checks.check_id`, `nianbao check-years`).
+    public static let crossYearChecks: [DictionaryTerm] = [
+        .init(name: "carry_over.<column>", english: "year N's 四、结转下年度继续办理 equals year N+1's 二、上年结转 (hard: fail)", chinese: "结转连续：上年结转下年度 = 本年上年结转",
+              example: "2023年 四、结转下年度继续办理 ≠ 2024年 二、上年结转（自然人）: 4 ≠ 3"),
+        .init(name: "stock.rules, stock.normative_documents", english: "N's 现行有效件数 + N+1's 本年制发件数 − 本年废止件数 = N+1's 现行有效件数 (soft: warn; 2021 template both years)", chinese: "现行有效件数衔接",
+              example: "规章：2023年现行有效 12 + 2024年制发 1 − 废止 0 = 2024年现行有效 13"),
+        .init(name: "template.year", english: "the template the year calls for: 2021 from 2021, 2019 for 2019–2020, pre2019 before (soft)", chinese: "模板与年度相符", example: "a 2021 report on the 2019 tables: warn"),
+        .init(name: "years.missing", english: "a year with no report between two years that have one (soft)", chinese: "缺少年度", example: "2021 and 2023 but no 2022"),
+        .init(name: "year.published_twice", english: "one year of one agency published more than once with different tables (soft)", chinese: "同一年度多份不同报告", example: "a mirror with other numbers"),
     ]
 
     /// Warning codes (`quality.warnings.*.code`).

@@ -14,6 +14,11 @@ public struct LoadableRecord: Sendable {
     public var digest: String
     /// The record id.
     public var id: String
+    /// The report this record is a copy or version of: `report.report_key`, or `id:<id>` when the
+    /// record has none (no agency key or no year). The stores keep one current record per report key.
+    public var reportKey: String
+    /// Hex SHA-256 of the canonical `tables`: copies of one report with the same tables have the same.
+    public var tablesDigest: String
 
     /// The digest of a record's canonical bytes (a record file holds exactly those): lowercase hex SHA-256.
     public static func contentDigest<D: DataProtocol>(_ bytes: D) -> String {
@@ -46,6 +51,8 @@ public struct LoadableRecord: Sendable {
         self.bytes = CanonicalJSON.encode(record)
         self.digest = Self.contentDigest(bytes)
         self.id = id
+        self.reportKey = record[path: "report"]?.objectValue?["report_key"]?.stringValue ?? "id:" + id
+        self.tablesDigest = Self.contentDigest(CanonicalJSON.encode(record[path: "tables"] ?? .null))
     }
 }
 
@@ -103,6 +110,8 @@ struct RecordRows {
             ("page_title", s("page.title")),
             ("breadcrumb", .string(String(decoding: CanonicalJSON.encode(s("page.breadcrumb")).dropLast(), as: UTF8.self))),
             ("title", s("report.title")), ("year", s("report.year")), ("agency", s("report.agency")), ("template", s("report.template")),
+            ("agency_key", s("report.agency_key")), ("agency_key_source", s("report.agency_key_source")),
+            ("report_key", .string(r.reportKey)), ("tables_sha256", .string(r.tablesDigest)),
             ("period_start", s("report.period.start")), ("period_end", s("report.period.end")), ("issued", s("report.issued")),
             ("contact_organization", s("report.contact.organization")), ("contact_address", s("report.contact.address")),
             ("contact_phone", s("report.contact.phone")), ("contact_email", s("report.contact.email")),

@@ -9,6 +9,12 @@ public struct LoadSummary: Sendable, Equatable {
     public var updated = 0
     /// Reports already present with the same content: nothing written.
     public var unchanged = 0
+    /// Records of another id with the same tables as their report's current record: stored beside it as copies.
+    public var copies = 0
+    /// Records that became their report's current one in place of another id's record with other tables.
+    public var replaced = 0
+    /// Cross-year checks computed after the load (not compared by `==`).
+    public var crossYearChecks = CrossYearSummary()
     /// Records the database refused, each alone (report id, the database's reason); the others loaded.
     public var failed: [Failure] = []
 
@@ -20,11 +26,18 @@ public struct LoadSummary: Sendable, Equatable {
         public var reason: String
     }
 
-    /// Creates an empty summary.
-    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+    /// Creates a summary.
+    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0, copies: Int = 0, replaced: Int = 0) {
         self.inserted = inserted
         self.updated = updated
         self.unchanged = unchanged
+        self.copies = copies
+        self.replaced = replaced
+    }
+
+    /// Equal when the loads wrote the same (the cross-year checks, computed over the whole database, aside).
+    public static func == (a: LoadSummary, b: LoadSummary) -> Bool {
+        a.inserted == b.inserted && a.updated == b.updated && a.unchanged == b.unchanged && a.copies == b.copies && a.replaced == b.replaced && a.failed == b.failed
     }
 }
 
@@ -144,18 +157,30 @@ public final class RecordStore {
 
 /// One load: a transaction that records are added to one by one (bulk-inserted in batches), then
 /// committed. Memory stays bounded by the batch, not by the number of records.
+///
+/// Reports across copies: the database keeps one current record per report key (agency key + year +
+/// template; `id:<id>` for a record without one). A record of another id whose tables equal the
+/// current record's is a copy: stored beside it, not current. A record whose tables differ becomes
+/// the current one (the latest loaded wins; history stays) and its differences from the record it
+/// replaces are listed in `report_differences`. After the last record, the cross-year checks are
+/// computed again (`cross_year_checks`), in the same transaction.
 public final class LoadSession {
     let connection: SQLConnection
     var summary = LoadSummary()
-    var current: [String: String] = [:]
+    /// The content digest of each id's latest version (a record with it is unchanged).
+    var latestDigest: [String: String] = [:]
     var maxVersion: [String: Int] = [:]
+    /// The current record of each report key.
+    var currentByKey: [String: (id: String, version: Int, tables: String)] = [:]
+    /// The report key each id is current under.
+    var currentKeyOfID: [String: String] = [:]
     var batch = Batch()
     var open = true
-    /// The records of the pending batch, with what `current`/`maxVersion` said before each: a batch the
-    /// database refuses is written again record by record, so one bad record fails alone.
-    var batchRecords: [(record: LoadableRecord, version: Int, previousCurrent: String?, previousMax: Int?)] = []
-    /// Savepoints taken so far (their names must be unique only while open).
-    var savepoints = 0
+    /// The records of the pending batch: a batch the database refuses is written again record by
+    /// record, so one bad record fails alone.
+    var batchRecords: [LoadableRecord] = []
+    /// The summary before the pending batch's records were added (restored when the batch is redone).
+    var summaryBeforeBatch = LoadSummary()
 
     /// Begins a transaction on `store`.
     public init(_ store: RecordStore) throws {
@@ -164,11 +189,7 @@ public final class LoadSession {
         try connection.beginWrite()
         do {
             try connection.serialize(RecordStore.loadLock)
-            for row in try connection.query("SELECT report_id, version, record_sha256, is_current FROM reports", []) {
-                guard let id = row[0], let v = row[1].flatMap({ Int($0) }) else { continue }
-                maxVersion[id] = max(maxVersion[id] ?? 0, v)
-                if row[3] == "1", let d = row[2] { current[id] = d }
-            }
+            try readState()
             try connection.exec("SAVEPOINT nianbao_batch")
         } catch {
             rollback()
@@ -176,25 +197,95 @@ public final class LoadSession {
         }
     }
 
-    /// Adds one record: nothing if its content is current, else a new version.
+    /// What the database holds: latest digests and versions per id, the current record per key.
+    func readState() throws {
+        latestDigest = [:]
+        maxVersion = [:]
+        currentByKey = [:]
+        currentKeyOfID = [:]
+        for row in try connection.query("SELECT report_id, version, record_sha256, is_current, report_key, tables_sha256 FROM reports", []) {
+            guard let id = row[0], let v = row[1].flatMap({ Int($0) }) else { continue }
+            if v > maxVersion[id] ?? 0 {
+                maxVersion[id] = v
+                latestDigest[id] = row[2]
+            }
+            if row[3] == "1", let key = row[4] {
+                currentByKey[key] = (id, v, row[5] ?? "")
+                currentKeyOfID[id] = key
+            }
+        }
+    }
+
+    /// Adds one record: nothing if its content is the latest of its id; else a new version of its id,
+    /// current for its report key unless it is a copy of the current record (same tables, other id).
     public func add(_ r: LoadableRecord) throws {
-        if current[r.id] == r.digest { summary.unchanged += 1; return }
-        if batch.pending.contains(r.id) { try flush() }
-        let previousCurrent = current[r.id], previousMax = maxVersion[r.id]
-        try retire(r.id, if: previousCurrent != nil)
-        if previousCurrent != nil { summary.updated += 1 } else { summary.inserted += 1 }
-        let version = (previousMax ?? 0) + 1
+        if latestDigest[r.id] == r.digest { summary.unchanged += 1; return }
+        let current = currentByKey[r.reportKey]
+        // Rows the updates below touch must be in the database.
+        if batch.pending.contains(r.id) || current.map({ batch.pending.contains($0.id) }) == true { try flush() }
+        let version = (maxVersion[r.id] ?? 0) + 1
+        if maxVersion[r.id] != nil { summary.updated += 1 } else { summary.inserted += 1 }
         maxVersion[r.id] = version
-        current[r.id] = r.digest
-        batch.add(r, version: version)
-        batchRecords.append((r, version, previousCurrent, previousMax))
+        latestDigest[r.id] = r.digest
+        var isCurrent = true
+        if let current, current.id != r.id, current.tables == r.tablesDigest {
+            isCurrent = false
+            summary.copies += 1
+        } else {
+            if let current {
+                try retire(current.id, current.version)
+                if current.id != r.id {
+                    summary.replaced += 1
+                    try listDifferences(r, version: version, previous: current)
+                }
+            }
+            // The id's current row under another key (its key changed) is current no more.
+            if let other = currentKeyOfID[r.id], other != r.reportKey, let row = currentByKey[other], row.id == r.id {
+                try retire(row.id, row.version)
+                currentByKey[other] = nil
+            }
+            currentByKey[r.reportKey] = (r.id, version, r.tablesDigest)
+            currentKeyOfID[r.id] = r.reportKey
+        }
+        batch.add(r, version: version, isCurrent: isCurrent)
+        batchRecords.append(r)
         if batch.size > 200_000 { try flush() }
     }
 
-    /// Retires the current version of `id` before a new one is inserted (one current version per id).
-    private func retire(_ id: String, if present: Bool) throws {
-        guard present else { return }
-        _ = try connection.query("UPDATE reports SET is_current = 0 WHERE report_id = \(connection.placeholder(1)) AND is_current = 1", [.text(id)])
+    /// Marks one stored row as not current.
+    private func retire(_ id: String, _ version: Int) throws {
+        _ = try connection.query("UPDATE reports SET is_current = 0 WHERE report_id = \(connection.placeholder(1)) AND version = \(connection.placeholder(2))",
+                                 [.text(id), .int(version)])
+    }
+
+    /// The cells in which `r` differs from the record it replaces as its report's current one.
+    private func listDifferences(_ r: LoadableRecord, version: Int, previous: (id: String, version: Int, tables: String)) throws {
+        var before: [String: String?] = [:]
+        for row in try connection.query("SELECT table_name, row_path, column_name, value FROM cells WHERE report_id = \(connection.placeholder(1)) AND version = \(connection.placeholder(2))",
+                                        [.text(previous.id), .int(previous.version)]) {
+            before["tables.\(row[0] ?? "").\(row[1] ?? "").\(row[2] ?? "")"] = row[3].map(Self.canonicalNumber)
+        }
+        var after: [String: String?] = [:]
+        for c in RecordRows(r).cells {
+            switch c.value {
+            case .int(let i): after["tables.\(c.table).\(c.rowPath).\(c.column)"] = String(i)
+            case .decimal(let d): after["tables.\(c.table).\(c.rowPath).\(c.column)"] = Self.canonicalNumber(d.description)
+            default: after["tables.\(c.table).\(c.rowPath).\(c.column)"] = .some(nil)
+            }
+        }
+        for path in Set(before.keys).union(after.keys).sorted() {
+            let a = after[path] ?? nil, b = before[path] ?? nil
+            if a != b { batch.differences.append([.text(r.reportKey), .text(r.id), .int(version), .text(previous.id), .int(previous.version), .text(path), a.map { .text($0) } ?? .null, b.map { .text($0) } ?? .null]) }
+        }
+    }
+
+    /// A number as text without trailing fraction zeros (`4166.24160` and `4166.2416` are one value).
+    static func canonicalNumber(_ s: String) -> String {
+        guard s.contains(".") else { return s }
+        var t = Substring(s)
+        while t.last == "0" { t = t.dropLast() }
+        if t.last == "." { t = t.dropLast() }
+        return String(t)
     }
 
     /// Writes the pending batch. If the database refuses it, the batch is undone (to its savepoint) and
@@ -203,38 +294,47 @@ public final class LoadSession {
     func flush() throws {
         do {
             try batch.flush(connection)
+            batchRecords = []
         } catch {
             try connection.exec("ROLLBACK TO SAVEPOINT nianbao_batch")
+            let records = batchRecords
+            batchRecords = []
             batch = Batch()
-            for item in batchRecords {
-                let r = item.record
+            // The database is as before the batch: so are the state and the counts of what the batch
+            // wrote (records found unchanged wrote nothing and stay counted).
+            try readState()
+            let unchanged = summary.unchanged
+            summary = summaryBeforeBatch
+            summary.unchanged = unchanged
+            for r in records {
+                let before = summary
                 try connection.exec("SAVEPOINT nianbao_record")
                 do {
-                    try retire(r.id, if: item.previousCurrent != nil)
-                    var single = Batch()
-                    single.add(r, version: item.version)
-                    try single.flush(connection)
+                    try add(r)
+                    try batch.flush(connection)
                     try connection.exec("RELEASE SAVEPOINT nianbao_record")
                 } catch {
                     try connection.exec("ROLLBACK TO SAVEPOINT nianbao_record")
                     try connection.exec("RELEASE SAVEPOINT nianbao_record")
-                    current[r.id] = item.previousCurrent
-                    maxVersion[r.id] = item.previousMax
-                    if item.previousCurrent != nil { summary.updated -= 1 } else { summary.inserted -= 1 }
+                    batch = Batch()
+                    try readState()
+                    summary = before
                     let reason = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
                     summary.failed.append(LoadSummary.Failure(id: r.id, reason: reason))
                 }
+                batchRecords = []
             }
         }
-        batchRecords = []
         try connection.exec("RELEASE SAVEPOINT nianbao_batch")
         try connection.exec("SAVEPOINT nianbao_batch")
+        summaryBeforeBatch = summary
     }
 
-    /// Writes what is pending and commits.
+    /// Writes what is pending, computes the cross-year checks again, and commits.
     public func commit() throws -> LoadSummary {
         try flush()
         try connection.exec("RELEASE SAVEPOINT nianbao_batch")
+        summary.crossYearChecks = CrossYearStore.summary(try CrossYearStore.refresh(connection))
         try connection.exec("COMMIT")
         open = false
         return summary
@@ -257,24 +357,25 @@ struct Batch {
     var checks: [[SQLValue]] = []
     var repairs: [[SQLValue]] = []
     var warnings: [[SQLValue]] = []
+    var differences: [[SQLValue]] = []
     /// Ids with rows in this batch (a second version of one of them needs the first flushed).
     var pending = Set<String>()
-    var size: Int { reports.count + metadata.count + sections.count + cells.count + checks.count + repairs.count + warnings.count }
+    var size: Int { reports.count + metadata.count + sections.count + cells.count + checks.count + repairs.count + warnings.count + differences.count }
 
     static let reportColumns = ["report_id", "version", "is_current", "record_sha256", "url", "retrieved_at", "source_content_sha256",
-                                "source_path", "source_file_name",
+                                "source_path", "source_file_name", "agency_key", "agency_key_source", "report_key", "tables_sha256",
                                 "input_format", "charset", "charset_source", "capture_warc", "capture_offset", "page_title",
                                 "breadcrumb", "title", "year", "agency", "template", "period_start", "period_end", "issued",
                                 "contact_organization", "contact_address", "contact_phone", "contact_email",
                                 "extractor_version", "libxml2_version", "record_json"]
 
-    mutating func add(_ r: LoadableRecord, version: Int) {
+    mutating func add(_ r: LoadableRecord, version: Int, isCurrent: Bool = true) {
         let rows = RecordRows(r)
         pending.insert(r.id)
         let key: [SQLValue] = [.text(r.id), .int(version)]
         var byName: [String: SQLValue] = [:]
         for (k, v) in rows.report { byName[k] = Self.sql(v) }
-        byName["is_current"] = .int(1)
+        byName["is_current"] = .int(isCurrent ? 1 : 0)
         byName["record_sha256"] = .text(r.digest)
         reports.append(key + Self.reportColumns.dropFirst(2).map { byName[$0] ?? .null })
         for m in rows.metadata { metadata.append(key + [.text(m.key), .int(m.ordinal), m.value.map { .text($0) } ?? .null]) }
@@ -311,6 +412,7 @@ struct Batch {
         try c.bulkInsert("checks", columns: key + ["check_id", "status", "expected", "actual", "formula", "cells", "message_zh", "message_en"], rows: checks)
         try c.bulkInsert("repairs", columns: key + ["ordinal", "path", "raw", "value", "rule"], rows: repairs)
         try c.bulkInsert("warnings", columns: key + ["ordinal", "code", "message"], rows: warnings)
+        try c.bulkInsert("report_differences", columns: ["report_key", "report_id", "version", "previous_report_id", "previous_version", "path", "value", "previous_value"], rows: differences)
         self = Batch()
     }
 }

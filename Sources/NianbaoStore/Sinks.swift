@@ -118,7 +118,12 @@ public final class SinkSession {
         case .sqlite, .postgres:
             let s = try load!.commit()
             refused = s.failed
-            return "\(spec): \(s.inserted) new, \(s.updated) changed (new version), \(s.unchanged) unchanged"
+            var line = "\(spec): \(s.inserted) new, \(s.updated) changed (new version), \(s.unchanged) unchanged"
+            if s.copies > 0 { line += ", \(s.copies) copies of a current report (same tables)" }
+            if s.replaced > 0 { line += ", \(s.replaced) replaced another copy with other tables (see report_differences)" }
+            let y = s.crossYearChecks
+            if y.checks > 0 { line += "; cross-year checks: \(y.checks), \(y.failing) failing, \(y.warnings) warnings" }
+            return line
                 + (s.failed.isEmpty ? "" : ", \(s.failed.count) refused by the database")
         case .ndjson(let path):
             if path != "-" { try file!.synchronize(); try file!.close(); try moveIntoPlace(path) }

@@ -53,6 +53,10 @@ public enum StoreDictionary {
         ("contact_address", field("report.contact.address")),
         ("contact_phone", field("report.contact.phone")),
         ("contact_email", field("report.contact.email")),
+        ("agency_key", field("report.agency_key")),
+        ("agency_key_source", field("report.agency_key_source")),
+        ("report_key", field("report.report_key") + "; `id:<report_id>` when the record has none, so it is never null here"),
+        ("tables_sha256", "SHA-256 of the record's canonical `tables`: copies of one report with equal digests have the same tables (表格摘要)"),
         ("extractor_version", field("extractor.version")),
         ("libxml2_version", field("extractor.libxml2")),
         ("record_json", "the whole canonical record, one line of JSON (完整记录)"),
@@ -103,11 +107,41 @@ public enum StoreDictionary {
             ("code", field("quality.warnings[].code")),
             ("message", field("quality.warnings[].message")),
         ]))
+        out.append(Relation(name: "report_differences", isView: false, description: "the cells in which a report's current record differs from the copy with other tables it replaced (版本差异)", columns: [
+            ("report_key", field("report.report_key")),
+            ("report_id", "the record that became current (记录编号)"),
+            ("version", "its version (版本)"),
+            ("previous_report_id", "the record it replaced as current (被替换的记录)"),
+            ("previous_version", "that record's version (被替换的版本)"),
+            ("path", "the cell's record path (单元格路径)"),
+            ("value", "the value in the new current record, as text; null when null (新值)"),
+            ("previous_value", "the value in the replaced record (原值)"),
+        ]))
+        out.append(Relation(name: "cross_year_checks", isView: false, description: "checks across the years of one agency, computed after every load (跨年度核对)", columns: [
+            ("agency_key", field("report.agency_key")),
+            ("year", "the year checked; the earlier year of a pair, the missing year for years.missing (年度)"),
+            ("next_year", "the later year of a pair (下一年度)"),
+            ("check_id", "carry_over.<column>, stock.rules, stock.normative_documents, template.year, years.missing, year.published_twice (核对编号)"),
+            ("expected", "what the identity says (应有值)"),
+            ("actual", "what the later report says (实际值)"),
+            ("status", "pass, fail (carry-over), warn (soft checks), not_assessable (核对结果)"),
+            ("message_zh", "the check in Chinese (中文说明)"),
+            ("message_en", "the check in English (英文说明)"),
+            ("report_id", "the report of year (该年度记录)"),
+            ("next_report_id", "the report of next_year (下一年度记录)"),
+        ]))
         out.append(Relation(name: "nianbao_migrations", isView: false, description: "the schema migrations applied to this database (数据库结构版本)", columns: [
             ("version", "migration number (迁移编号)"),
             ("description", "what it is (说明)"),
         ]))
         out.append(Relation(name: "current_reports", isView: true, description: "the current version of every report: `reports` where is_current = 1 (当前版本)", columns: reportColumns))
+        out.append(Relation(name: "report_copies", isView: true, description: "every source of every report: the latest version of each record id, by report key (报告的各个来源)", columns: [
+            ("report_key", field("report.report_key")), ("report_id", "record id (记录编号)"), ("version", "the record's latest version (版本)"),
+            ("is_current", "1 for the report's current record (是否当前)"), ("url", field("source.url")), ("source_path", field("source.path")),
+            ("capture_warc", field("source.capture.warc")), ("capture_offset", field("source.capture.offset")), ("retrieved_at", field("source.retrieved_at")),
+            ("tables_sha256", "SHA-256 of the record's tables (表格摘要)"), ("current_report_id", "the report's current record (当前记录)"),
+            ("same_tables_as_current", "1 when this source's tables equal the current record's: a copy; 0: another version (与当前记录表格相同)"),
+        ]))
         var wide: [(String, String)] = [
             ("report_id", "record id (记录编号)"), ("version", "the current version (版本)"), ("url", field("source.url")),
             ("agency", field("report.agency")), ("year", field("report.year")), ("template", field("report.template")),

@@ -91,7 +91,39 @@ public enum StoreSchema {
                 statements.append("UPDATE cells SET row_path = '\(newRow)' WHERE table_name = 'applications' AND row_path = '\(oldRow)'")
                 statements.append("UPDATE checks SET check_id = 'applications.row_total.\(newRow)' WHERE check_id = 'applications.row_total.\(oldRow)'")
             }
+            // Reports across copies: one current record per report key (agency key + year + template),
+            // copies with the same tables kept beside it, versions' differences listed; cross-year checks.
+            statements += [
+                "ALTER TABLE reports ADD COLUMN agency_key TEXT",
+                "ALTER TABLE reports ADD COLUMN agency_key_source TEXT",
+                "ALTER TABLE reports ADD COLUMN report_key TEXT",
+                "ALTER TABLE reports ADD COLUMN tables_sha256 TEXT",
+                "UPDATE reports SET report_key = 'id:' || report_id",
+                "DROP INDEX reports_one_current",
+                "CREATE UNIQUE INDEX reports_one_current ON reports (report_key) WHERE is_current = 1",
+                "CREATE INDEX reports_by_report_key ON reports (report_key)",
+                "CREATE INDEX reports_by_agency_key ON reports (agency_key, year)",
+                """
+                CREATE TABLE report_differences (report_key TEXT NOT NULL, report_id TEXT NOT NULL, version INTEGER NOT NULL,
+                  previous_report_id TEXT NOT NULL, previous_version INTEGER NOT NULL, path TEXT NOT NULL, value TEXT, previous_value TEXT,
+                  PRIMARY KEY (report_id, version, previous_report_id, previous_version, path))
+                """,
+                """
+                CREATE TABLE cross_year_checks (agency_key TEXT NOT NULL, year INTEGER NOT NULL, next_year INTEGER, check_id TEXT NOT NULL,
+                  expected \(bigint), actual \(bigint), status TEXT NOT NULL, message_zh TEXT NOT NULL, message_en TEXT NOT NULL,
+                  report_id TEXT, next_report_id TEXT)
+                """,
+                "CREATE INDEX cross_year_checks_by_agency ON cross_year_checks (agency_key, year)",
+            ]
             statements.append("CREATE VIEW current_reports AS SELECT * FROM reports WHERE is_current = 1")
+            statements.append("""
+                CREATE VIEW report_copies AS SELECT r.report_key, r.report_id, r.version, r.is_current, r.url, r.source_path, r.capture_warc,
+                  r.capture_offset, r.retrieved_at, r.tables_sha256,
+                  (SELECT c.report_id FROM reports c WHERE c.report_key = r.report_key AND c.is_current = 1) AS current_report_id,
+                  CASE WHEN r.tables_sha256 = (SELECT c.tables_sha256 FROM reports c WHERE c.report_key = r.report_key AND c.is_current = 1)
+                       THEN 1 ELSE 0 END AS same_tables_as_current
+                FROM reports r WHERE r.version = (SELECT MAX(x.version) FROM reports x WHERE x.report_id = r.report_id)
+                """)
             statements.append(wideViewSQL(dialect))
             if dialect == .postgres { statements += StoreDictionary.commentStatements() }
             return statements

@@ -94,6 +94,7 @@ enum DictionaryDocument {
         terms("Rules", "`quality.cells.<path>.rule` and `quality.repairs[].rule`: why a value is what it is.", RecordDictionary.rules)
         terms("Checks", "`quality.checks[].id`: one check per identity of the template, in a fixed order. `expected` is the left side's sum, `actual` the right side's; `message` says both in the template's words.", RecordDictionary.checks)
         terms("Warning codes", "`quality.warnings[].code`: what a reviewer should look at.", RecordDictionary.warnings)
+        terms("Cross-year checks", "`cross_year_checks.check_id` in the stores and `nianbao check-years`: checks across the years of one `agency_key` (statuses `pass`, `fail`, `warn` for the soft ones, `not_assessable`).", RecordDictionary.crossYearChecks)
         out += "\n## In the stores\n\nSQLite and PostgreSQL hold the same tables (PostgreSQL carries these descriptions as `COMMENT ON`; `nianbao export --datasette-metadata PATH` writes them for datasette).\n"
         for r in StoreDictionary.relations {
             out += "\n### `\(r.name)`\(r.isView ? " (view)" : "")\n\n\(cell(r.description))\n\n"
@@ -124,6 +125,7 @@ enum DictionaryDocument {
         }
         return .object(["schema": .string(Normalizer.schemaID), "fields": .array(fields), "statuses": .array(RecordDictionary.statuses.map(term)),
                         "rules": .array(RecordDictionary.rules.map(term)), "checks": .array(RecordDictionary.checks.map(term)),
-                        "warnings": .array(RecordDictionary.warnings.map(term)), "store": .array(store)])
+                        "warnings": .array(RecordDictionary.warnings.map(term)), "cross_year_checks": .array(RecordDictionary.crossYearChecks.map(term)),
+                        "store": .array(store)])
     }
 }
