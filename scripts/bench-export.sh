@@ -19,6 +19,9 @@ with open(out, "w", encoding="utf-8") as f:
     for i in range(n):
         rec = json.loads(golden[i % len(golden)])
         rec["id"] = f"{i:020x}"
+        # Each record its own report (the golden records share agency keys: copies would be stored as copies).
+        rec["report"]["agency_key"] = f"name:bench/{i}"
+        rec["report"]["report_key"] = f"name:bench/{i}|{rec['report']['year']}|{rec['report']['template']}"
         f.write(json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n")
 PY
 python3 - "$bin" "$work" "$pg_url" "$n" <<'PY'

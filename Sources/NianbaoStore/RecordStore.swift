@@ -221,14 +221,15 @@ public final class LoadSession {
     public func add(_ r: LoadableRecord) throws {
         if latestDigest[r.id] == r.digest { summary.unchanged += 1; return }
         let current = currentByKey[r.reportKey]
-        // Rows the updates below touch must be in the database.
-        if batch.pending.contains(r.id) || current.map({ batch.pending.contains($0.id) }) == true { try flush() }
+        let isCopy = current.map { $0.id != r.id && $0.tables == r.tablesDigest } ?? false
+        // Rows the updates below touch (a retired row, the cells a difference is listed against) must be in the database.
+        if batch.pending.contains(r.id) || (!isCopy && current.map({ batch.pending.contains($0.id) }) == true) { try flush() }
         let version = (maxVersion[r.id] ?? 0) + 1
         if maxVersion[r.id] != nil { summary.updated += 1 } else { summary.inserted += 1 }
         maxVersion[r.id] = version
         latestDigest[r.id] = r.digest
         var isCurrent = true
-        if let current, current.id != r.id, current.tables == r.tablesDigest {
+        if isCopy {
             isCurrent = false
             summary.copies += 1
         } else {
