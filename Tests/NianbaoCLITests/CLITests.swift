@@ -512,3 +512,37 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(usage.status == 64)
     }
 }
+
+@Suite struct CheckYearsCLITests {
+    @Test func checkYearsPrintsNDJSONAndFailsOnABrokenCarryOver() throws {
+        let dir = try scratchDirectory("check-years")
+        defer { removeScratch(dir) }
+        // Two years of the 江阴 report: 2022 carries 2 forward, 2023 (the real page) brings 0 forward.
+        var r = try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-html-gbk/expected.json"))) as! [String: Any]
+        let y2023 = try JSONSerialization.data(withJSONObject: r)
+        r["id"] = "00000000000000002022"
+        var report = r["report"] as! [String: Any]
+        report["year"] = 2022
+        report["report_key"] = "org:01404053X|2022|2021"
+        r["report"] = report
+        var tables = r["tables"] as! [String: Any]
+        var apps = tables["applications"] as! [String: Any]
+        apps["carried_forward"] = ["natural_person": 2, "commercial_enterprise": 0, "research_institution": 0, "social_welfare_org": 0,
+                                   "legal_service_org": 0, "other_org": 0, "total": 2]
+        tables["applications"] = apps
+        r["tables"] = tables
+        try (y2023 + Data([0x0A]) + JSONSerialization.data(withJSONObject: r) + Data([0x0A])).write(to: URL(fileURLWithPath: dir + "/two.ndjson"))
+        let e = try run(["export", dir + "/two.ndjson", "--to", "sqlite:\(dir)/db.sqlite"])
+        #expect(e.stderr.contains("cross-year checks: 11, 2 failing"), "\(e.stderr)")
+        let c = try run(["check-years", "sqlite:\(dir)/db.sqlite", "--problems-only"])
+        #expect(c.status == 1)
+        let lines = c.stdout.split(separator: 0x0A).map { try! JSONSerialization.jsonObject(with: Data($0)) as! [String: Any] }
+        #expect(lines.count == 2)
+        #expect(Set(lines.map { $0["check_id"] as! String }) == ["carry_over.natural_person", "carry_over.total"])
+        #expect(lines.allSatisfy { $0["agency_key"] as? String == "org:01404053X" && $0["year"] as? Int == 2022 && $0["next_year"] as? Int == 2023
+            && $0["expected"] as? Int == 2 && $0["actual"] as? Int == 0 && $0["status"] as? String == "fail" })
+        #expect(c.stderr.contains("check-years: 11 checks over 1 agencies, 2 failing"), "\(c.stderr)")
+        let missing = try run(["check-years", "sqlite:\(dir)/none.sqlite"])
+        #expect(missing.status == 1 && missing.stderr.contains("no such database file"))
+    }
+}
