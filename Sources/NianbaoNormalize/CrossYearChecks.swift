@@ -155,8 +155,7 @@ public enum CrossYearChecks {
             let expected = a.carriedForward.indices.contains(k) ? a.carriedForward[k] : nil
             let actual = b.broughtForward.indices.contains(k) ? b.broughtForward[k] : nil
             let status = (expected == nil || actual == nil) ? "not_assessable" : (expected == actual ? "pass" : "fail")
-            let rel = status == "pass" ? "=" : (status == "fail" ? "≠" : "≟")
-            func v(_ x: Int?) -> String { x.map(String.init) ?? "?" }
+            let rel = CheckWords.relation(status), v = CheckWords.value
             out.append(CrossYearCheck(
                 agencyKey: a.agencyKey, year: a.year, nextYear: b.year, checkID: "carry_over.\(column)", expected: expected, actual: actual, status: status,
                 messageZh: "\(a.year)年 四、结转下年度继续办理 \(rel) \(b.year)年 二、上年结转（\(ReportTemplate.applicantColumnLabels[k])）: \(v(expected)) \(rel) \(v(actual))",
@@ -171,8 +170,7 @@ public enum CrossYearChecks {
             if let stock = s0[2], let issued = s1[0], let repealed = s1[1] { expected = stock + issued - repealed }
             let actual = s1[2]
             let status = (expected == nil || actual == nil) ? "not_assessable" : (expected == actual ? "pass" : "warn")
-            let rel = status == "pass" ? "=" : (status == "warn" ? "≠" : "≟")
-            func v(_ x: Int?) -> String { x.map(String.init) ?? "?" }
+            let rel = CheckWords.relation(status), v = CheckWords.value
             out.append(CrossYearCheck(
                 agencyKey: a.agencyKey, year: a.year, nextYear: b.year, checkID: "stock.\(block)", expected: expected, actual: actual, status: status,
                 messageZh: "\(label)：\(a.year)年现行有效 \(v(s0[2])) + \(b.year)年制发 \(v(s1[0])) − 废止 \(v(s1[1])) \(rel) \(b.year)年现行有效 \(v(actual))",

@@ -55,11 +55,7 @@ public enum RecordUpgrade {
                            ? "applications.row_total.outcome.unavailable.still_unclear" : oldID)
                     guard let identity = template.identities.first(where: { $0.id == id }) else { return check }
                     let paths = identity.cellPaths.arrayValue?.compactMap(\.stringValue) ?? []
-                    let values: [Int?] = paths.map { path in
-                        var v: JSONValue? = recordValue
-                        for part in path.split(separator: ".") { v = v?.objectValue?[String(part)] }
-                        return v?.intValue
-                    }
+                    let values: [Int?] = paths.map { recordValue[path: $0]?.intValue }
                     let n = identity.expectedCells.count
                     return identity.check(expectedValues: Array(values[..<n]), actualValues: Array(values[n...]))
                 })

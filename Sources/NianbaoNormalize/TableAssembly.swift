@@ -500,8 +500,8 @@ struct TableIdentity: Sendable {
 
     /// The check's `message`: `{"en": …, "zh": …}`, the identity in the template's words, then the values.
     func message(status: String, expected: [Int?], actual: [Int?]) -> JSONValue {
-        let relation = status == "pass" ? "=" : (status == "fail" ? "≠" : "≟")
-        func values(_ v: [Int?]) -> String { v.map { $0.map(String.init) ?? "?" }.joined(separator: " + ") }
+        let relation = CheckWords.relation(status)
+        func values(_ v: [Int?]) -> String { v.map(CheckWords.value).joined(separator: " + ") }
         let numbers = "\(values(expected)) \(relation) \(values(actual))"
         let zh = "\(wording.expectedZh) \(relation) \(wording.actualZh)（\(wording.contextZh)）: \(numbers)"
             + (status == "not_assessable" ? "（无法核对：有单元格的值未知）" : "")
@@ -509,6 +509,21 @@ struct TableIdentity: Sendable {
             + (status == "not_assessable" ? " (not assessable: a cell's value is unknown)" : "")
         return .object(JSONObject(orderedMembers: [("en", .string(en)), ("zh", .string(zh))]))
     }
+}
+
+/// How check messages (in the record and across years) write a check's outcome and its values.
+enum CheckWords {
+    /// `=` holds, `≠` does not (a failing check, or a soft one that warns), `≟` cannot be assessed.
+    static func relation(_ status: String) -> String {
+        switch status {
+        case "pass": return "="
+        case "fail", "warn": return "≠"
+        default: return "≟"
+        }
+    }
+
+    /// A value, or `?` when it is unknown.
+    static func value(_ v: Int?) -> String { v.map(String.init) ?? "?" }
 }
 
 /// The words of a check's message: each side's terms joined by ` + `, and what all its cells share

@@ -8,14 +8,9 @@ enum ReportPage {
         let notes = r[path: "quality"]?.objectValue?["cells"]?.objectValue ?? [:]
         let kind = TemplateKind(rawValue: s.template) ?? .unknown
         let template = ReportTemplate.of(kind)
-        func value(_ path: String) -> JSONValue? {
-            var v: JSONValue? = r
-            for part in path.split(separator: ".") { v = v?.objectValue?[String(part)] }
-            return v
-        }
         /// One value cell: its value, status, and (for any cell that is not plainly reported) why.
         func cell(_ path: String) -> String {
-            let v = value(path)
+            let v = r[path: path]
             let note = notes[path]
             let status = note?.objectValue?["status"]?.stringValue ?? ((v == nil || v == .null) ? "missing" : "reported")
             let text: String
@@ -202,9 +197,7 @@ enum ReportPage {
         for f in ["report.period.start", "report.period.end", "report.issued", "report.contact.organization", "report.contact.address",
                   "report.contact.phone", "report.contact.email", "page.title", "source.url", "source.retrieved_at", "source.path",
                   "source.input_format", "source.charset", "source.content_sha256"] {
-            var v: JSONValue? = r
-            for part in f.split(separator: ".") { v = v?.objectValue?[String(part)] }
-            add(RecordDictionary.field(f)?.chinese ?? f, v)
+            add(RecordDictionary.field(f)?.chinese ?? f, r[path: f])
         }
         if case .object(let c)? = r[path: "source"]?.objectValue?["capture"] {
             rows.append(("WARC", "\(c["warc"]?.stringValue ?? "") @ \(c["offset"]?.intValue ?? 0)"))

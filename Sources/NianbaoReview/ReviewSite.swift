@@ -121,11 +121,7 @@ struct ReportSummary {
         }
         statusCounts = counts
         warnings = r[path: "quality"]?.objectValue?["warnings"]?.arrayValue?.count ?? 0
-        func value(_ path: String) -> Int? {
-            var v: JSONValue? = r
-            for part in path.split(separator: ".") { v = v?.objectValue?[String(part)] }
-            return v?.intValue
-        }
+        func value(_ path: String) -> Int? { r[path: path]?.intValue }
         let litigation = [value("tables.review_litigation.litigation_direct.total"), value("tables.review_litigation.litigation_after_review.total")]
         figures = Self.chartSeries.map { $0.1.isEmpty ? (litigation.contains { $0 == nil } ? nil : litigation.reduce(0) { $0 + $1! }) : value($0.1) }
     }

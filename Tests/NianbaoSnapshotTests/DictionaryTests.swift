@@ -121,8 +121,7 @@ import NianbaoNormalize
                 #expect(formula.split(separator: " ").filter { $0 != "+" && $0 != "=" }.map(String.init) == cells, "\(name) \(c[path: "id"]?.stringValue ?? "")")
                 var v: [Int?] = []
                 for path in cells {
-                    var x: JSONValue? = r
-                    for part in path.split(separator: ".") { x = x?.objectValue?[String(part)] }
+                    let x = r[path: path]
                     #expect(x != nil, "\(name): \(path) is not in the record")
                     v.append(x?.intValue)
                 }
