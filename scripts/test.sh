@@ -11,7 +11,15 @@ trap 'bash scripts/pg-test-server.sh stop "$pg_dir"' EXIT
 export NIANBAO_TEST_PG_URL="$pg_url"
 echo "test.sh: PostgreSQL test server at $pg_url" >&2
 swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]|^Compiling|^Building|^Write' || true
+# Tests that measure a rate the code must reach run alone, after the others: on two cores they share
+# the CPU with a browser and 2,000 normalizations, and a rate measured then says nothing about the code.
+alone='fiftyHostsReachNinetyPercentOfTheRateTheDelaysAllow'
+quiet() { grep -Ev '^◇|^\[[0-9]+/[0-9]+\]|^Test Suite|^Test Case|passing [0-9]+ argument'; }
 set +e
-swift test 2>&1 | tee /tmp/nianbao-test.log | grep -Ev '^◇|^\[[0-9]+/[0-9]+\]|^Test Suite|^Test Case|passing [0-9]+ argument'
+swift test --skip-build --skip "$alone" 2>&1 | tee /tmp/nianbao-test.log | quiet
 status=${PIPESTATUS[0]}
-exit "$status"
+swift test --skip-build --filter "$alone" 2>&1 | tee -a /tmp/nianbao-test.log | quiet
+alone_status=${PIPESTATUS[0]}
+if grep -q "$alone" /tmp/nianbao-test.log; then :; else echo "test.sh: $alone did not run" >&2; alone_status=1; fi
+[ "$status" -ne 0 ] && exit "$status"
+exit "$alone_status"

@@ -22,7 +22,7 @@ the Host header (the harvester maps the names to 127.0.0.1 with --resolve):
                            cannot be decoded, each saying Disallow: / (an unreadable robots.txt)
   raw.test                 /bogus-status (a status line that is not one), /huge-headers (10 MB of headers)
 
-Control endpoints on any host: /__log (JSON list of every request: host, path, time, headers),
+Control endpoints on any host: /__log (JSON list of every request: host, path, time received `t`, time answered `end`, headers),
 /__edit?host=H&path=P (change that page's content and ETag), /__stop.
 """
 import argparse, glob, gzip, hashlib, json, os, socket, sys, threading, time
@@ -74,8 +74,15 @@ class Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0]
         url = urlparse(self.path)
         path = url.path
+        entry = {"host": host, "path": self.path, "t": time.time(), "headers": dict(self.headers)}
         with LOCK:
-            LOG.append({"host": host, "path": self.path, "t": time.time(), "headers": dict(self.headers)})
+            LOG.append(entry)
+        try:
+            return self.route(host, url, path)
+        finally:
+            entry["end"] = time.time()  # the reply written: the time a polite client's delay starts from
+
+    def route(self, host, url, path):
         if path == "/__log":
             with LOCK:
                 return self.send(200, json.dumps(LOG).encode(), [("Content-Type", "application/json")])
