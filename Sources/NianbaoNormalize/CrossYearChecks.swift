@@ -74,6 +74,38 @@ public struct CrossYearCheck: Sendable, Equatable {
     public var reportID: String?
     /// The report of `nextYear`.
     public var nextReportID: String?
+
+    /// Creates one.
+    public init(agencyKey: String, year: Int, nextYear: Int?, checkID: String, expected: Int?, actual: Int?, status: String,
+                messageZh: String, messageEn: String, reportID: String?, nextReportID: String?) {
+        self.agencyKey = agencyKey
+        self.year = year
+        self.nextYear = nextYear
+        self.checkID = checkID
+        self.expected = expected
+        self.actual = actual
+        self.status = status
+        self.messageZh = messageZh
+        self.messageEn = messageEn
+        self.reportID = reportID
+        self.nextReportID = nextReportID
+    }
+
+    /// The cells of the report `id` this check involves, as record paths (none for a check of the
+    /// publication record, such as a missing year).
+    public func cells(of id: String) -> [String] {
+        let column = checkID.hasPrefix("carry_over.") ? String(checkID.dropFirst("carry_over.".count)) : nil
+        let block = checkID.hasPrefix("stock.") ? String(checkID.dropFirst("stock.".count)) : nil
+        if id == reportID {
+            if let column { return ["tables.applications.carried_forward.\(column)"] }
+            if let block { return ["tables.proactive.\(block).in_force"] }
+        }
+        if id == nextReportID {
+            if let column { return ["tables.applications.brought_forward.\(column)"] }
+            if let block { return ["issued", "repealed", "in_force"].map { "tables.proactive.\(block).\($0)" } }
+        }
+        return []
+    }
 }
 
 /// Checks across the years of one agency (templates.md §7.6–7.7 and the publication record):

@@ -4,7 +4,7 @@ import NianbaoNormalize
 enum IndexPage {
     static let filterStatuses = ["inferred", "blank_as_zero", "placed", "segmented", "ambiguous", "missing", "converted"]
 
-    static func render(_ reports: [ReportSummary]) -> String {
+    static func render(_ reports: [ReportSummary], across: CrossYearIndex) -> String {
         let failing = reports.filter { $0.checks.fail > 0 }.count
         var rows = ""
         for r in reports.sorted(by: { ($0.agency ?? "", $0.year ?? 0, $0.id) < ($1.agency ?? "", $1.year ?? 0, $1.id) }) {
@@ -12,11 +12,13 @@ enum IndexPage {
             let source: String
             if let u = safeURL(r.url) { source = "<a href=\"\(esc(u))\" rel=\"noreferrer noopener\">\(esc(u))</a>" } else if let u = r.url { source = esc(u) } else if let p = r.path { source = "<span class=\"muted\">\(esc(p))</span>" } else { source = "" }
             let counts = filterStatuses.map { "<td class=\"n\" data-col=\"\($0)\">\(r.statusCounts[$0] ?? 0)</td>" }.joined()
+            let acrossProblems = CrossYearIndex.problems(across.byReport[r.id] ?? []).count
             rows += """
             <tr data-id="\(r.id)" data-agency="\(esc(r.agency ?? ""))" data-year="\(r.year.map(String.init) ?? "")" data-failing="\(r.checks.fail)" data-statuses="\(statuses)">\
             <td data-col="agency"><a href="r/\(r.id).html">\(esc(r.agency ?? "（未知机关 unknown）"))</a></td>\
             <td class="n" data-col="year">\(r.year.map(String.init) ?? "")</td><td data-col="template">\(esc(r.template))</td>\
             <td class="n \(r.checks.fail > 0 ? "bad" : "")" data-col="failing">\(r.checks.fail)</td><td class="n" data-col="pass">\(r.checks.pass)</td>\
+            <td class="n \(acrossProblems > 0 ? "bad" : "")" data-col="across">\(acrossProblems)</td>\
             \(counts)<td class="n" data-col="warnings">\(r.warnings)</td><td class="src" data-col="source">\(source)</td></tr>
 
             """
@@ -39,7 +41,7 @@ enum IndexPage {
         <caption class="muted">Click a column heading to sort 点击表头排序</caption>
         <thead><tr>
         \(header("agency", "Agency 机关")) \(header("year", "Year 年度")) \(header("template", "Template 模板"))
-        \(header("failing", "Failing 未通过")) \(header("pass", "Passing 通过"))
+        \(header("failing", "Failing 未通过")) \(header("pass", "Passing 通过")) \(header("across", "Across years 跨年不符"))
         \(filterStatuses.map { s in header(s, s.replacingUnderscores + " " + (statusMarks.first { $0.status == s }?.zh ?? "")) }.joined(separator: " "))
         \(header("warnings", "Warnings 提示")) <th scope="col">Source 来源</th>
         </tr></thead>
@@ -47,6 +49,7 @@ enum IndexPage {
         \(rows)</tbody>
         </table>
         </div>
+        \(acrossYears(reports, across))
         \(charts(reports))
         </main>
         <footer class="muted"><p>Made by nianbao from \(reports.count) records. Field meanings: docs/record.md in the nianbao repository (或 <code>nianbao dictionary</code>).</p></footer>
@@ -56,6 +59,43 @@ enum IndexPage {
 
     static func header(_ key: String, _ label: String) -> String {
         "<th scope=\"col\" aria-sort=\"none\"><button type=\"button\" data-sort=\"\(key)\">\(esc(label))</button></th>"
+    }
+
+    /// The most checks listed on the index (all of them: `nianbao check-years`).
+    static let acrossYearsListed = 1000
+
+    /// The cross-year checks: counts by status, and every one that does not hold, with links to both years.
+    static func acrossYears(_ reports: [ReportSummary], _ across: CrossYearIndex) -> String {
+        var out = "<section id=\"across-years\"><h2>Across years · 跨年度核对</h2>\n"
+        guard !across.all.isEmpty else {
+            return out + "<p class=\"muted\">No cross-year checks: no agency key has a report year here. 无跨年度核对。</p></section>\n"
+        }
+        let byID = Dictionary(reports.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var nameOfKey: [String: String] = [:]
+        for r in reports { if let k = r.agencyKey, let a = r.agency, nameOfKey[k] == nil { nameOfKey[k] = a } }
+        var counts: [String: Int] = [:]
+        for c in across.all { counts[c.status, default: 0] += 1 }
+        let agencies = Set(across.all.map(\.agencyKey)).count
+        let tally = ["fail", "warn", "pass", "not_assessable"].map { "<span data-status=\"\($0)\">\(counts[$0] ?? 0) \(CrossYearIndex.words($0))</span>" }.joined(separator: " · ")
+        out += "<p id=\"across-tally\">\(across.all.count) checks of \(agencies) \(agencies == 1 ? "agency" : "agencies") 个机关: \(tally). Carry-over (上年结转 = 上年的结转下年度继续办理) must hold; stock, template and missing years are soft.</p>\n"
+        let problems = CrossYearIndex.problems(across.all)
+        guard !problems.isEmpty else { return out + "<p>Every cross-year check that can be assessed holds. 可核对的均相符。</p></section>\n" }
+        if problems.count > acrossYearsListed {
+            out += "<p class=\"muted\">The first \(acrossYearsListed) of \(problems.count) are listed; <code>nianbao check-years --problems-only</code> prints them all.</p>"
+        }
+        out += "<div class=\"scroll\"><table id=\"across\"><thead><tr><th scope=\"col\">Agency 机关</th><th scope=\"col\">Years 年度</th><th scope=\"col\">Status 结果</th><th scope=\"col\">Check 核对</th></tr></thead><tbody>\n"
+        for c in problems.prefix(acrossYearsListed) {
+            let agency = [c.reportID, c.nextReportID].compactMap { $0.flatMap { byID[$0]?.agency } }.first ?? nameOfKey[c.agencyKey] ?? c.agencyKey
+            func link(_ id: String?, _ year: Int?) -> String {
+                guard let year else { return "" }
+                guard let id, byID[id] != nil else { return String(year) }
+                return "<a href=\"r/\(id).html\">\(year)</a>"
+            }
+            let years = c.nextYear == nil ? link(c.reportID, c.year) : link(c.reportID, c.year) + "→" + link(c.nextReportID, c.nextYear)
+            out += "<tr data-check=\"\(esc(c.checkID))\" data-status=\"\(esc(c.status))\" data-agency-key=\"\(esc(c.agencyKey))\"><td>\(esc(agency))</td><td class=\"n\">\(years)</td>"
+            out += "<td class=\"\(c.status == "fail" ? "bad" : "")\">\(CrossYearIndex.words(c.status))</td><td>\(esc(c.messageZh))<div lang=\"en\" class=\"muted\">\(esc(c.messageEn))</div><code>\(esc(c.checkID))</code></td></tr>\n"
+        }
+        return out + "</tbody></table></div></section>\n"
     }
 
     /// A line chart per agency with more than one year.

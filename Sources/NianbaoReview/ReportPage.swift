@@ -4,7 +4,7 @@ import NianbaoNormalize
 /// `r/<id>.html`: one report as the template prints it, every cell with its status and why, the
 /// checks in words, repairs, warnings, metadata, prose, and the original page beside it.
 enum ReportPage {
-    static func render(_ r: JSONValue, summary s: ReportSummary, original: OriginalPage?) -> String {
+    static func render(_ r: JSONValue, summary s: ReportSummary, original: OriginalPage?, across: CrossYearIndex) -> String {
         let notes = r[path: "quality"]?.objectValue?["cells"]?.objectValue ?? [:]
         let kind = TemplateKind(rawValue: s.template) ?? .unknown
         let template = ReportTemplate.of(kind)
@@ -49,6 +49,7 @@ enum ReportPage {
             body += "<p class=\"muted\">No national tables: this report follows template \(esc(s.template)) (pre-2019 reports are prose only). 无统一统计表。</p>"
         }
         body += checksSection(r)
+        body += acrossYearsSection(across.of(s.id, agencyKey: s.agencyKey), id: s.id)
         body += repairsAndWarnings(r)
         body += metadataSection(r)
         body += sectionsText(r)
@@ -157,6 +158,28 @@ enum ReportPage {
             : "<p>Failing checks: press one to highlight its cells in the tables. 未通过的核对（点击以在表中标出所涉单元格）：</p><ul class=\"checks\" id=\"failing-checks\">\(failing.map(item).joined())</ul>"
         out += "<details><summary>All \(checks.count) checks · 全部核对</summary><ul class=\"checks\">\(others.map(item).joined())</ul></details>\n"
         return out
+    }
+
+    /// The cross-year checks this report is part of: each in words, highlighting its cells in this
+    /// report, with a link to the other year's report.
+    static func acrossYearsSection(_ checks: [CrossYearCheck], id: String) -> String {
+        var out = "<h2 id=\"across-years\">跨年度核对 Across years</h2>"
+        guard !checks.isEmpty else {
+            return out + "<p class=\"muted\">None: no report of the year before or after with the same agency key. 无相邻年度报告。</p>\n"
+        }
+        func item(_ c: CrossYearCheck) -> String {
+            let other: (id: String, year: Int)? = c.reportID == id ? c.nextReportID.flatMap { n in c.nextYear.map { (n, $0) } }
+                : (c.nextReportID == id ? c.reportID.map { ($0, c.year) } : nil)
+            let link = other.map { " <a href=\"\($0.id).html\">\($0.year)年报告 report</a>" } ?? ""
+            let cells = c.cells(of: id).joined(separator: " ")
+            return "<li class=\"check ck-\(esc(c.status))\" data-check=\"\(esc(c.checkID))\" data-status=\"\(esc(c.status))\" data-years=\"\(c.year)\(c.nextYear.map { "-\($0)" } ?? "")\"><button type=\"button\" data-cells=\"\(esc(cells))\" aria-pressed=\"false\">\(esc(c.messageZh))</button><div lang=\"en\">\(esc(c.messageEn))</div><code>\(esc(c.checkID))</code> · \(CrossYearIndex.words(c.status))\(link)</li>"
+        }
+        let problems = CrossYearIndex.problems(checks)
+        let rest = checks.filter { $0.status != "fail" && $0.status != "warn" }
+        out += problems.isEmpty ? "<p>Every cross-year check that can be assessed holds. 可核对的均相符。</p>"
+            : "<ul class=\"checks\" id=\"across-problems\">\(problems.map(item).joined())</ul>"
+        if !rest.isEmpty { out += "<details><summary>\(rest.count) more · 其余</summary><ul class=\"checks\">\(rest.map(item).joined())</ul></details>" }
+        return out + "\n"
     }
 
     static func repairsAndWarnings(_ r: JSONValue) -> String {

@@ -28,14 +28,17 @@ public enum ReviewSite {
     /// One file of the site: its path under the site's directory and its bytes.
     public typealias File = (path: String, bytes: [UInt8])
 
-    /// The files of the site for `records` (current schema), with the original pages found for them (by record id).
-    public static func files(records: [JSONValue], originals: [String: OriginalPage]) -> [File] {
+    /// The files of the site for `records` (current schema), with the original pages found for them
+    /// (by record id) and the cross-year checks of their agencies (summarised on the index, listed on
+    /// the pages of the reports they involve).
+    public static func files(records: [JSONValue], originals: [String: OriginalPage], crossYear: [CrossYearCheck] = []) -> [File] {
         var out: [File] = []
         let reports = records.map { ReportSummary($0) }
-        out.append(("index.html", Array(IndexPage.render(reports).utf8)))
+        let across = CrossYearIndex(crossYear)
+        out.append(("index.html", Array(IndexPage.render(reports, across: across).utf8)))
         for (record, summary) in zip(records, reports) {
             let original = originals[summary.id]
-            out.append(("r/\(summary.id).html", Array(ReportPage.render(record, summary: summary, original: original).utf8)))
+            out.append(("r/\(summary.id).html", Array(ReportPage.render(record, summary: summary, original: original, across: across).utf8)))
             if let original, original.kind == .html {
                 out.append(("r/\(summary.id).source.html", Array(sandboxedCopy(original.text).utf8)))
             }
@@ -47,6 +50,46 @@ public enum ReviewSite {
     /// no script run and nothing load from the network (the frame is sandboxed too).
     static func sandboxedCopy(_ html: String) -> String {
         "<meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n" + html
+    }
+}
+
+/// Cross-year checks by the reports and agencies they concern.
+struct CrossYearIndex {
+    let all: [CrossYearCheck]
+    /// Checks of a pair or of one year, by the report ids they name.
+    let byReport: [String: [CrossYearCheck]]
+    /// Checks of the publication record (a missing year), by agency key.
+    let byAgency: [String: [CrossYearCheck]]
+
+    init(_ checks: [CrossYearCheck]) {
+        all = checks
+        var r: [String: [CrossYearCheck]] = [:], a: [String: [CrossYearCheck]] = [:]
+        for c in checks {
+            if c.reportID == nil && c.nextReportID == nil { a[c.agencyKey, default: []].append(c) }
+            for id in Set([c.reportID, c.nextReportID].compactMap { $0 }) { r[id, default: []].append(c) }
+        }
+        byReport = r
+        byAgency = a
+    }
+
+    /// The checks a report's page lists: those naming it, and its agency's missing years.
+    func of(_ id: String, agencyKey: String?) -> [CrossYearCheck] {
+        (byReport[id] ?? []) + (agencyKey.flatMap { byAgency[$0] } ?? [])
+    }
+
+    /// Checks that do not hold (`fail`, then `warn`).
+    static func problems(_ checks: [CrossYearCheck]) -> [CrossYearCheck] {
+        checks.filter { $0.status == "fail" } + checks.filter { $0.status == "warn" }
+    }
+
+    /// Words for a status.
+    static func words(_ status: String) -> String {
+        switch status {
+        case "pass": return "pass 通过"
+        case "fail": return "fail 不符"
+        case "warn": return "warn 存疑"
+        default: return "not assessable 无法核对"
+        }
     }
 }
 
@@ -85,6 +128,8 @@ struct ReportSummary {
     let year: Int?
     let template: String
     let title: String?
+    /// `report.agency_key`.
+    let agencyKey: String?
     let url: String?
     let path: String?
     let checks: (pass: Int, fail: Int, notAssessable: Int)
@@ -104,6 +149,7 @@ struct ReportSummary {
         year = r[path: "report"]?.objectValue?["year"]?.intValue
         template = r[path: "report"]?.objectValue?["template"]?.stringValue ?? "unknown"
         title = r[path: "report"]?.objectValue?["title"]?.stringValue
+        agencyKey = r[path: "report"]?.objectValue?["agency_key"]?.stringValue
         url = r[path: "source"]?.objectValue?["url"]?.stringValue
         path = r[path: "source"]?.objectValue?["path"]?.stringValue
         var p = 0, f = 0, n = 0

@@ -76,6 +76,20 @@ public enum CrossYearStore {
 }
 
 extension RecordStore {
+    /// The cross-year checks the last load left in `cross_year_checks` (read, not computed again).
+    public func storedCrossYearChecks() throws -> [CrossYearCheck] {
+        let sql = """
+            SELECT agency_key, year, next_year, check_id, expected, actual, status, message_zh, message_en, report_id, next_report_id
+            FROM cross_year_checks ORDER BY agency_key, year, check_id
+            """
+        return try connection.query(sql, []).compactMap { row in
+            guard let key = row[0], let year = row[1].flatMap({ Int($0) }), let id = row[3], let status = row[6] else { return nil }
+            return CrossYearCheck(agencyKey: key, year: year, nextYear: row[2].flatMap { Int($0) }, checkID: id, expected: row[4].flatMap { Int($0) },
+                                  actual: row[5].flatMap { Int($0) }, status: status, messageZh: row[7] ?? "", messageEn: row[8] ?? "",
+                                  reportID: row[9], nextReportID: row[10])
+        }
+    }
+
     /// Computes the cross-year checks again (in one transaction, under the load lock) and returns them.
     public func checkYears() throws -> [CrossYearCheck] {
         var checks: [CrossYearCheck] = []

@@ -18,7 +18,10 @@ struct Review: ParsableCommand {
         sortable and filterable; a chart per agency with several years) and r/<id>.html per report: \
         the three tables as the template prints them, every cell styled by its status with its rule, \
         raw text and candidates on hover or focus, the checks in Chinese and English highlighting \
-        their cells, repairs, warnings, metadata and prose. The original page is shown beside it when \
+        their cells, repairs, warnings, metadata and prose. Cross-year checks (see check-years) are \
+        summarised on the index and listed on the pages of the reports they involve: read from a \
+        database as its last load left them, computed for record files (per report key, the last \
+        record read is current). The original page is shown beside it when \
         it is at hand: the input file (source.path, if it still exists) or the WARC capture \
         (source.capture, looked up in --warc-dir); captured HTML is shown in a sandboxed frame with \
         scripts and network loads disabled.
@@ -41,9 +44,10 @@ struct Review: ParsableCommand {
         var records: [LoadableRecord] = []
         var problems: [String] = []
         var fileInputs: [String] = []
+        var crossYear: [CrossYearCheck] = []
         for input in inputs {
             if input.hasPrefix("sqlite:") || input.hasPrefix("postgres://") || input.hasPrefix("postgresql://") {
-                do { records += try Self.currentRecords(SinkSpec(parsing: input), problems: &problems) } catch {
+                do { records += try Self.currentRecords(SinkSpec(parsing: input), problems: &problems, crossYear: &crossYear) } catch {
                     stderr("nianbao: error: \(input): \(error)")
                     throw ExitCode(1)
                 }
@@ -55,6 +59,7 @@ struct Review: ParsableCommand {
             let read = RecordReader.read(fileInputs)
             records += read.records
             problems += read.problems.map(\.description)
+            crossYear += Self.crossYearChecks(read.records)
         }
         for p in problems { stderr("nianbao: error: \(p)") }
         // One page per report id: the last record of an id wins (as in the CSV sink).
@@ -64,7 +69,7 @@ struct Review: ParsableCommand {
             if let i = byID[r.id] { unique[i] = r } else { byID[r.id] = unique.count; unique.append(r) }
         }
         let originals = OriginalPages.find(for: unique.map(\.record), warcDirs: warcDirs)
-        let files = ReviewSite.files(records: unique.map(\.record), originals: originals)
+        let files = ReviewSite.files(records: unique.map(\.record), originals: originals, crossYear: crossYear)
         do {
             try FileManager.default.createDirectory(atPath: out + "/r", withIntermediateDirectories: true)
             for f in files { try AtomicFile.write(f.bytes, to: out + "/" + f.path) }
@@ -85,8 +90,22 @@ struct Review: ParsableCommand {
         if !problems.isEmpty { throw ExitCode(1) }
     }
 
-    /// The current version of every report in a database.
-    static func currentRecords(_ spec: SinkSpec, problems: inout [String]) throws -> [LoadableRecord] {
+    /// The cross-year checks of records read from files, as a load would leave them: per report key,
+    /// the last record read is the current one and the others are its copies or earlier versions.
+    static func crossYearChecks(_ records: [LoadableRecord]) -> [CrossYearCheck] {
+        var latestOfID: [String: Int] = [:], currentOfKey: [String: String] = [:]
+        for (i, r) in records.enumerated() {
+            latestOfID[r.id] = i
+            currentOfKey[r.reportKey] = r.id
+        }
+        return CrossYearChecks.run(latestOfID.values.sorted().compactMap { i in
+            let r = records[i]
+            return YearReport(record: r.record, isCurrent: currentOfKey[r.reportKey] == r.id, tablesDigest: r.tablesDigest)
+        })
+    }
+
+    /// The current version of every report in a database, and the cross-year checks its last load left.
+    static func currentRecords(_ spec: SinkSpec, problems: inout [String], crossYear: inout [CrossYearCheck]) throws -> [LoadableRecord] {
         let store: RecordStore
         switch spec {
         case .sqlite(let path):
@@ -95,6 +114,7 @@ struct Review: ParsableCommand {
         case .postgres(let url): store = try RecordStore.postgres(url: url)
         default: throw StoreError.badSink("review reads records, sqlite:PATH or postgres://…")
         }
+        crossYear += try store.storedCrossYearChecks()
         var out: [LoadableRecord] = []
         for row in try store.select("SELECT report_id, record_json FROM current_reports ORDER BY report_id") {
             do { out.append(try LoadableRecord(record: try JSONParser.parse(Array((row[1] ?? "").utf8)))) } catch {

@@ -204,6 +204,74 @@ func pngIsNotBlank(_ path: String) throws -> Bool {
         #expect(figure.components(separatedBy: "<polyline").count - 1 == 5)  // new, granted, denied, review, litigation
     }
 
+    @Test func crossYearChecksAreSummarisedOnTheIndexAndListedOnTheReportsTheyInvolve() throws {
+        let dir = try scratchDirectory("across")
+        defer { removeScratch(dir) }
+        // One agency, 2023–2025: 2023→2024 continuous; 2025's 上年结转 total says 7 where 2024 carried 6 forward.
+        let base = try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("Snapshots/pingtan-2025-html/expected.json"))) as! [String: Any]
+        let carried = ((base["tables"] as! [String: Any])["applications"] as! [String: Any])["carried_forward"] as! [String: Int]
+        #expect(carried["total"] == 6)
+        var lines: [Data] = []
+        let ids = (0..<3).map { String(repeating: "b", count: 19) + String($0) }
+        for (i, year) in [2023, 2024, 2025].enumerated() {
+            var r = base
+            r["id"] = ids[i]
+            var report = r["report"] as! [String: Any]
+            report["year"] = year
+            report["report_key"] = "\(report["agency_key"]!)|\(year)|2021"
+            r["report"] = report
+            var tables = r["tables"] as! [String: Any]
+            var apps = tables["applications"] as! [String: Any]
+            var brought = carried
+            if year == 2025 { brought["total"] = 7 }
+            apps["brought_forward"] = brought
+            tables["applications"] = apps
+            // 现行有效 follows 制发 − 废止 (58 − 45 a year), so the soft stock check holds too.
+            var proactive = tables["proactive"] as! [String: Any]
+            var normative = proactive["normative_documents"] as! [String: Int]
+            #expect(normative["issued"] == 58 && normative["repealed"] == 45)
+            normative["in_force"] = 546 + 13 * i
+            proactive["normative_documents"] = normative
+            tables["proactive"] = proactive
+            r["tables"] = tables
+            lines.append(try JSONSerialization.data(withJSONObject: r) + Data([0x0A]))
+        }
+        try lines.reduce(Data(), +).write(to: URL(fileURLWithPath: dir + "/years.ndjson"))
+        // From the record files (computed) and from a database (as its load left them): the same checks.
+        #expect(try run(["export", dir + "/years.ndjson", "--to", "sqlite:\(dir)/years.sqlite"]).status == 0)
+        for (input, site) in [(dir + "/years.ndjson", dir + "/from-files"), ("sqlite:\(dir)/years.sqlite", dir + "/from-db")] {
+            let r = try run(["review", input, "--out", site])
+            #expect(r.status == 0, "\(r.stderr)")
+            let index = try String(contentsOfFile: site + "/index.html", encoding: .utf8)
+            let section = try #require(index.range(of: "<section id=\"across-years\">").map { String(index[$0.lowerBound...]) }?.components(separatedBy: "</section>").first)
+            #expect(section.contains("<span data-status=\"fail\">1 fail"), "\(input): \(section.prefix(600))")
+            let rows = section.matches(of: /<tr data-check="([^"]+)" data-status="([a-z_]+)"/).map { (String($0.1), String($0.2)) }
+            #expect(rows.filter { $0.1 == "fail" }.map(\.0) == ["carry_over.total"], "\(input): \(rows)")
+            #expect(section.contains("<a href=\"r/\(ids[1]).html\">2024</a>→<a href=\"r/\(ids[2]).html\">2025</a>"))
+            #expect(section.contains("6 ≠ 7"), "the message gives both values")
+            // The index row of each report counts the cross-year checks it fails.
+            for (i, want) in [0, 1, 1].enumerated() {
+                let row = try #require(index.range(of: "<tr data-id=\"\(ids[i])\"").map { String(index[$0.lowerBound...].prefix { $0 != "\n" }) })
+                #expect(row.contains("data-col=\"across\">\(want)</td>"), "\(input) \(ids[i]): \(row)")
+            }
+            // Each report's page lists the checks it is part of, with the cell it involves and a link to the other year.
+            for (i, path, other) in [(1, "tables.applications.carried_forward.total", 2), (2, "tables.applications.brought_forward.total", 1)] {
+                let page = try String(contentsOfFile: "\(site)/r/\(ids[i]).html", encoding: .utf8)
+                let list = try #require(page.range(of: "<ul class=\"checks\" id=\"across-problems\">").map { String(page[$0.lowerBound...].prefix { $0 != "\n" }) })
+                #expect(list.contains("data-check=\"carry_over.total\" data-status=\"fail\" data-years=\"2024-2025\"><button type=\"button\" data-cells=\"\(path)\""), "\(list.prefix(400))")
+                #expect(list.contains("<a href=\"\(ids[other]).html\">"))
+            }
+            let first = try String(contentsOfFile: "\(site)/r/\(ids[0]).html", encoding: .utf8)
+            #expect(first.contains("<h2 id=\"across-years\">") && !first.contains("id=\"across-problems\""), "2023→2024 holds")
+        }
+        // In a browser, ?check= highlights the cross-year check's cell.
+        guard chromiumPath != nil else { return }
+        let dom = try browser(["--dump-dom", "file://\(dir)/from-files/r/\(ids[2]).html?check=carry_over.total"])
+        let cells = valueCells(dom)
+        #expect(cells["tables.applications.brought_forward.total"]?.highlighted == true)
+        #expect(cells.filter(\.value.highlighted).count == 1)
+    }
+
     @Test func pagesAreReadableAt1280And390PixelsAndScreenshotsAreNotBlank() throws {
         guard chromiumPath != nil else { return }
         let (dir, records) = try goldenSite()
