@@ -173,6 +173,10 @@ public final class Harvester: @unchecked Sendable {
 
         let workers = max(1, options.politeness.globalConcurrency)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in self.workerLoop() }
+        // The index written while capturing is in capture order; pywb wants it sorted and complete.
+        if let w = writer {
+            do { try CDXJ.writeIndex(forWARC: w.path) } catch { log("nianbao harvest: error: cannot index \(w.path): \(error)") }
+        }
         try state.endRun(runID, at: Self.isoNow(), summary: summary.line)
         return summary
     }
@@ -527,9 +531,11 @@ public final class Harvester: @unchecked Sendable {
             let w = writer!
             try w.write(request)
             let offset = try w.write(response)
+            let length = w.size - offset
             try w.write(metadata)
             let name = (w.path as NSString).lastPathComponent
-            try appendIndex(w.path, url: task.url, date: date, offset: offset, status: e.status, digest: WARCDigest.sha1(e.payload))
+            try appendIndex(w.path, CDXJ.Entry(url: task.url, date: date, mime: CDXJ.mime(e.header("Content-Type")), status: e.status,
+                                               digest: WARCDigest.sha1(e.payload), length: length, offset: offset, filename: name))
             try state.recordCapture(URLState(url: task.url, kind: task.kind.rawValue, etag: e.header("ETag"), lastModified: e.header("Last-Modified"),
                                              payloadDigest: WARCDigest.sha1(e.payload), status: e.status, warc: name, warcOffset: offset, reportID: nil), at: date)
             summary.captures += 1
@@ -540,9 +546,10 @@ public final class Harvester: @unchecked Sendable {
         }
     }
 
-    /// `<warc>.cdxj`: one line per response record (URL, time, offset, status, payload digest).
-    func appendIndex(_ warcPath: String, url: String, date: String, offset: Int, status: Int, digest: String) throws {
-        let line = "\(url) \(date) {\"offset\": \(offset), \"status\": \(status), \"digest\": \"\(digest)\"}\n"
+    /// `<warc>.cdxj`: one line per response record as it is captured (the end of the run, or the
+    /// recovery of a killed one, rewrites the file sorted from the WARC file itself).
+    func appendIndex(_ warcPath: String, _ entry: CDXJ.Entry) throws {
+        let line = entry.line + "\n"
         let path = warcPath + ".cdxj"
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let h = FileHandle(forWritingAtPath: path) else { return }
@@ -619,6 +626,7 @@ public final class Harvester: @unchecked Sendable {
                                         warc: name, offset: offset, changed: known?.payloadDigest != nil))
                 }
             }
+            do { try CDXJ.writeIndex(forWARC: path) } catch { log("nianbao harvest: error: cannot index \(path): \(error)") }
             try state.endRun(runID, at: Self.isoNow(), summary: "interrupted; recovered by a later run")
         }
         // Captures noted in the state whose record was never written (killed while normalizing).

@@ -112,6 +112,32 @@ func captures(in warcDir: String) throws -> [String: Int] {
     return counts
 }
 
+/// Checks that every WARC file of a directory has a `.cdxj` beside it equal, line for line, to what
+/// `cdxj-indexer -s` (the Webrecorder tool pywb's indexes come from) writes for it.
+func expectIndexesMatchCDXJIndexer(_ warcDir: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: warcDir).filter { $0.hasSuffix(".warc.gz") }.sorted()
+    #expect(!files.isEmpty, sourceLocation: sourceLocation)
+    for f in files {
+        let ours = try String(contentsOfFile: warcDir + "/" + f + ".cdxj", encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["cdxj-indexer", "-s", f]
+        p.currentDirectoryURL = URL(fileURLWithPath: warcDir)
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let theirs = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "cdxj-indexer failed on \(f)", sourceLocation: sourceLocation)
+        let a = ours.split(separator: "\n", omittingEmptySubsequences: false), b = theirs.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(a.count == b.count && a.count > 1, "\(f): \(a.count) lines, cdxj-indexer \(b.count)", sourceLocation: sourceLocation)
+        for (x, y) in zip(a, b) where x != y {
+            Issue.record("\(f):\n ours   \(x)\n theirs \(y)", sourceLocation: sourceLocation)
+            break
+        }
+    }
+}
+
 @Suite(.serialized) struct HarvestTests {
     let hosts = ["site1.test", "site2.test", "site3.test", "gbk.test"]
 
@@ -132,6 +158,7 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(try site.log().allSatisfy { !$0.path.hasPrefix("/private/") }, "robots.txt Disallow was not obeyed")
         let warcFiles = try FileManager.default.contentsOfDirectory(atPath: dir + "/warc").filter { $0.hasSuffix(".warc.gz") }
         #expect(warcFiles.count == 1)
+        try expectIndexesMatchCDXJIndexer(dir + "/warc")  // 200s, 404s, a GBK page, robots.txt of several kinds
         let gbkRecord = try FileManager.default.contentsOfDirectory(atPath: dir + "/records").compactMap { name -> [String: Any]? in
             let r = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/records/" + name))) as! [String: Any]
             return ((r["source"] as! [String: Any])["url"] as? String)?.contains("gbk.test") == true ? r : nil
@@ -274,6 +301,7 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(records.count == 3, "\(records)")
         let counts = try captures(in: dir + "/warc")
         #expect(counts[site.url("bad.test", "/chunked")] == 1)
+        try expectIndexesMatchCDXJIndexer(dir + "/warc")  // 429, 500, chunked, gzip, wrong charsets
         let texts = try records.map { try String(contentsOfFile: dir + "/records/" + $0, encoding: .utf8) }
         #expect(texts.contains { $0.contains("charset.conflict") })
     }
@@ -460,5 +488,7 @@ func captures(in warcDir: String) throws -> [String: Int] {
         #expect(reports.count == 200)
         #expect(reports.values.allSatisfy { $0 == 1 }, "\(reports.filter { $0.value != 1 })")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/records").filter { $0.hasSuffix(".json") }.count == 200)
+        // The killed runs' indexes were rewritten from their (repaired) WARC files.
+        try expectIndexesMatchCDXJIndexer(dir + "/warc")
     }
 }
