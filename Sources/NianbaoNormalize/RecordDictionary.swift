@@ -243,6 +243,39 @@ public enum RecordDictionary {
         ("other", "其他字段", "other labels of the block, as written", "object"),
     ]
 
+    /// A cell's Chinese row and column labels as the record's template prints them
+    /// (`tables.applications.new_received.total` in a 2021 report → `一、本年新收政府信息公开申请数量`, `总计`);
+    /// nil for a path that is not a cell of that template.
+    public static func cellLabels(template: String, path: String) -> (row: String, column: String)? {
+        cellLabelsByTemplate[template + "|" + path]
+    }
+    static let cellLabelsByTemplate: [String: (row: String, column: String)] = {
+        var out: [String: (row: String, column: String)] = [:]
+        for t in [ReportTemplate.t2021, ReportTemplate.t2019] {
+            let kind = t.kind.rawValue
+            for row in t.proactive {
+                for (k, c) in row.columns.enumerated() { out["\(kind)|tables.proactive.\(row.block).\(c)"] = (row.label, row.columnLabels[k]) }
+            }
+            var rows: [(path: String, label: String)] = t.applications.map { spec in
+                let group = spec.group.flatMap { g in g == "outcome" ? nil : ReportTemplate.groups.first { $0.key == g }?.label }
+                return (spec.dotted, (group.map { $0 + " › " } ?? "") + spec.label)
+            }
+            for sub in t.applicationsSubtotals {
+                let group = ReportTemplate.groups.first { $0.key == sub.path[sub.path.count - 2] }!
+                rows.append((sub.path.joined(separator: "."), group.label + " 小计"))
+            }
+            for r in rows {
+                for (k, c) in ReportTemplate.applicantColumns.enumerated() { out["\(kind)|tables.applications.\(r.path).\(c)"] = (r.label, ReportTemplate.applicantColumnLabels[k]) }
+            }
+            for (b, block) in ReportTemplate.reviewBlocks.enumerated() {
+                for (l, leaf) in ReportTemplate.reviewLeaves.enumerated() {
+                    out["\(kind)|tables.review_litigation.\(block).\(leaf)"] = (ReportTemplate.reviewBlockLabels[b], ReportTemplate.reviewLeafLabels[l])
+                }
+            }
+        }
+        return out
+    }()
+
     /// The description of a path, with array indexes written `[]` and quality.cells keys `<path>`.
     public static func field(_ path: String) -> FieldDescription? {
         fieldsByPath[path]

@@ -254,12 +254,15 @@ public enum PageSource: Sendable {
     case file(String)
     /// A response or resource record of a WARC file.
     case warcRecord(label: String, payload: [UInt8], sidecar: Sidecar, capture: WARCCapture)
+    /// A page read from a stream (`normalize -` reads one from stdin): no sidecar, no path.
+    case bytes(label: String, payload: [UInt8])
 
     /// How errors name this source.
     public var label: String {
         switch self {
         case .file(let p): return p
         case .warcRecord(let l, _, _, _): return l
+        case .bytes(let l, _): return l
         }
     }
 }
@@ -284,6 +287,8 @@ extension Pipeline {
         case .warcRecord(let label, let payload, let sidecar, let capture):
             return try normalize(bytes: payload, name: label, format: format, sidecar: sidecar, url: nil,
                                  capture: (warc: capture.warc, offset: capture.offset))
+        case .bytes(let label, let payload):
+            return try normalize(bytes: payload, name: label, format: format, url: url)
         }
     }
 

@@ -9,6 +9,8 @@ public enum SinkSpec: Equatable, Sendable, CustomStringConvertible {
     case postgres(String)
     case ndjson(String)
     case csv(String)
+    /// One row per cell (the shape pivot tables, pandas and R want).
+    case csvLong(String)
 
     /// The default sink: an embedded SQLite file in the working directory.
     public static let defaultSink = SinkSpec.sqlite("nianbao.sqlite")
@@ -16,15 +18,29 @@ public enum SinkSpec: Equatable, Sendable, CustomStringConvertible {
     /// Parses a sink argument.
     public init(parsing s: String) throws {
         if s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") { self = .postgres(s); return }
-        guard let colon = s.firstIndex(of: ":") else { throw StoreError.badSink("\(s): expected sqlite:PATH, postgres://…, ndjson:PATH|- or csv:PATH") }
-        let kind = s[..<colon], rest = String(s[s.index(after: colon)...])
-        guard !rest.isEmpty else { throw StoreError.badSink("\(s): missing path") }
-        switch kind {
-        case "sqlite": self = .sqlite(rest)
-        case "ndjson": self = .ndjson(rest)
-        case "csv": self = .csv(rest)
-        default: throw StoreError.badSink("\(s): unknown sink \(kind) (sqlite, postgres, ndjson, csv)")
+        if s == "-" { self = .ndjson("-"); return }
+        let kinds = ["sqlite", "ndjson", "csv", "csv-long"]
+        if let colon = s.firstIndex(of: ":"), kinds.contains(String(s[..<colon])) {
+            let kind = s[..<colon], rest = String(s[s.index(after: colon)...])
+            guard !rest.isEmpty else { throw StoreError.badSink("\(s): missing path") }
+            switch kind {
+            case "sqlite": self = .sqlite(rest)
+            case "ndjson": self = .ndjson(rest)
+            case "csv": self = .csv(rest)
+            default: self = .csvLong(rest)
+            }
+            return
         }
+        // No scheme: the kind from the file's extension.
+        let lower = s.lowercased()
+        if [".sqlite", ".sqlite3", ".db"].contains(where: lower.hasSuffix) { self = .sqlite(s); return }
+        if [".ndjson", ".jsonl"].contains(where: lower.hasSuffix) { self = .ndjson(s); return }
+        if lower.hasSuffix(".long.csv") { self = .csvLong(s); return }
+        if lower.hasSuffix(".csv") { self = .csv(s); return }
+        if let colon = s.firstIndex(of: ":"), !s[..<colon].contains("/") {
+            throw StoreError.badSink("\(s): unknown sink \(s[..<colon]) (sqlite:, postgres://, ndjson:, csv:, csv-long:)")
+        }
+        throw StoreError.badSink("\(s): expected sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH, csv-long:PATH, or a file ending .sqlite/.db, .ndjson/.jsonl, .csv, .long.csv")
     }
 
     public var description: String {
@@ -33,6 +49,7 @@ public enum SinkSpec: Equatable, Sendable, CustomStringConvertible {
         case .postgres(let u): return RecordStore.redact(u)
         case .ndjson(let p): return "ndjson:\(p)"
         case .csv(let p): return "csv:\(p)"
+        case .csvLong(let p): return "csv-long:\(p)"
         }
     }
 }
@@ -48,6 +65,7 @@ public final class SinkSession {
     private var tmpPath: String?
     private var csvRows: [String: [String?]] = [:]
     private var csvOrder: [String] = []
+    private var longRows: [String: [UInt8]] = [:]
     private var count = 0
     /// Records a database sink refused, each alone, after ``finish()`` (the others were committed).
     public private(set) var refused: [LoadSummary.Failure] = []
@@ -71,7 +89,7 @@ public final class SinkSession {
             load = try LoadSession(store!)
         case .ndjson(let path):
             if path == "-" { file = FileHandle.standardOutput } else { try openTemp(path) }
-        case .csv(let path):
+        case .csv(let path), .csvLong(let path):
             try openTemp(path)
         }
     }
@@ -82,9 +100,14 @@ public final class SinkSession {
         if !replace, FileManager.default.fileExists(atPath: path) {
             guard let d = FileManager.default.contents(atPath: path) else { throw StoreError.badSink("cannot read \(path) to append to it") }
             existing = d
-            if case .csv = spec, !existing.isEmpty {
+            let header: [UInt8]? = switch spec {
+            case .csv: WideCSV.header()
+            case .csvLong: LongCSV.header()
+            default: nil
+            }
+            if let header, !existing.isEmpty {
                 // Rows go under the existing header only if it is this version's.
-                let header = Data(WideCSV.header())
+                let header = Data(header)
                 guard existing.starts(with: header) else {
                     throw StoreError.badSink("\(path) has other columns than this version's CSV; write to a new file, or replace it with --replace-files")
                 }
@@ -109,6 +132,9 @@ public final class SinkSession {
         case .csv:
             if csvRows[r.id] == nil { csvOrder.append(r.id) }
             csvRows[r.id] = WideCSV.row(r)
+        case .csvLong:
+            if longRows[r.id] == nil { csvOrder.append(r.id) }
+            longRows[r.id] = LongCSV.lines(r)
         }
     }
 
@@ -136,6 +162,18 @@ public final class SinkSession {
             try file!.close()
             try moveIntoPlace(path)
             return "\(spec): \(csvOrder.count) rows" + (appending ? " appended" : "")
+        case .csvLong(let path):
+            var out = appending ? [] : LongCSV.header()
+            var cells = 0
+            for id in csvOrder {
+                out += longRows[id]!
+                cells += longRows[id]!.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            }
+            file!.write(Data(out))
+            try file!.synchronize()
+            try file!.close()
+            try moveIntoPlace(path)
+            return "\(spec): \(cells) cells of \(csvOrder.count) reports" + (appending ? " appended" : "")
         }
     }
 
@@ -211,6 +249,40 @@ public enum WideCSV {
             return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return v
+    }
+}
+
+/// One row per cell, as CSV (UTF-8 with a BOM, RFC 4180 quoting, CRLF): the report, the cell's
+/// record path, its Chinese row and column labels as the report's template prints them, its value,
+/// status, the page's raw text and the rule that filled it, and the candidates of an ambiguous cell.
+/// Every leaf of the record's tables is a row (subtotals too, status `derived`); the last record of
+/// an id wins, as in the wide CSV.
+public enum LongCSV {
+    /// The columns.
+    public static let columns = ["report_id", "agency_key", "year", "template", "path", "row_label", "column_label", "value", "status", "raw", "rule", "candidates"]
+
+    /// BOM and header line.
+    static func header() -> [UInt8] { [0xEF, 0xBB, 0xBF] + WideCSV.line(columns) }
+
+    /// The rows of one record.
+    static func lines(_ r: LoadableRecord) -> [UInt8] {
+        let rec = r.record
+        let template = rec[path: "report.template"]?.stringValue ?? "unknown"
+        let agencyKey = rec[path: "report.agency_key"]?.stringValue.map(WideCSV.neutralized)
+        let year = rec[path: "report.year"]?.intValue.map(String.init)
+        var out: [UInt8] = []
+        for c in RecordRows(r).cells {
+            let path = "tables.\(c.table).\(c.rowPath.isEmpty ? "" : c.rowPath + ".")\(c.column)"
+            let labels = RecordDictionary.cellLabels(template: template, path: path)
+            let value: String? = switch c.value {
+            case .int(let i): String(i)
+            case .decimal(let d): d.description
+            default: nil
+            }
+            out += WideCSV.line([r.id, agencyKey, year, template, path, labels?.row, labels?.column, value, c.status,
+                                 c.raw.map(WideCSV.neutralized), c.rule, c.candidates])
+        }
+        return out
     }
 }
 

@@ -13,6 +13,10 @@ struct Export: ParsableCommand {
           postgres://…         a PostgreSQL database (libpq connection URL)
           ndjson:PATH | ndjson:-   canonical records, one per line
           csv:PATH             the wide view (one row per report, one column per cell), UTF-8 with BOM
+          csv-long:PATH        one row per cell: report, path, Chinese row and column labels, value, \
+        status, raw text, rule
+        Without a scheme the kind is taken from the file's extension: .sqlite/.sqlite3/.db, \
+        .ndjson/.jsonl, .long.csv, .csv (--to out.sqlite, --to cells.long.csv).
 
         Database loads are idempotent: the same record twice changes nothing; a changed record (same \
         id, new content digest) becomes a new version and the earlier one stays queryable. A load is \
@@ -25,10 +29,10 @@ struct Export: ParsableCommand {
     @Argument(help: "Record files or directories, or - for NDJSON on stdin.")
     var inputs: [String]
 
-    @Option(name: .customLong("to"), help: "Sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH (repeatable). File sinks are appended to.")
+    @Option(name: .customLong("to"), help: "Sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH, csv-long:PATH, or a file named .sqlite/.ndjson/.csv/.long.csv (repeatable). File sinks are appended to.")
     var sinks: [String] = []
 
-    @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them.")
+    @Flag(help: "Replace the files of ndjson, csv and csv-long sinks instead of appending to them.")
     var replaceFiles = false
 
     @Option(help: ArgumentHelp("Also write datasette's metadata (every table's and column's meaning, English and Chinese) for the SQLite sink to this file: datasette DB.sqlite -m PATH.", valueName: "path"))
@@ -53,11 +57,14 @@ struct Export: ParsableCommand {
         let sessions = try openSinks(sinks.isEmpty ? [SinkSpec.defaultSink.description] : sinks, replaceFiles: replaceFiles, failure: ExitCode(1))
         var records = 0
         let problems: [RecordReader.Problem]
+        let progress = ProgressLine(noun: "records", total: nil)
         do {
             problems = try RecordReader.forEach(inputs) { r in
                 records += 1
                 for s in sessions { try s.add(r) }
+                progress.update(records)
             }
+            progress.clear()
         } catch {
             sessions.forEach { $0.abandon() }
             stderr("nianbao: error: \(error); nothing was written")
@@ -90,7 +97,8 @@ struct Export: ParsableCommand {
 }
 
 func stderr(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    // On a terminal a progress line may be showing: the message replaces it.
+    FileHandle.standardError.write(Data(((ProgressLine.onTerminal ? ProgressLine.clearSequence : "") + line + "\n").utf8))
 }
 
 /// Opens every sink, or none: on a failure the ones already open are abandoned, an error line is

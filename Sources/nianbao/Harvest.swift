@@ -46,10 +46,10 @@ struct Harvest: ParsableCommand {
     @Option(help: "Directory of the records of new and changed reports.")
     var out = "records"
 
-    @Option(name: .customLong("sink"), help: "Also load new records into a sink (repeatable): sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH.")
+    @Option(name: .customLong("sink"), help: "Also load new records into a sink (repeatable): sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH, csv-long:PATH, or a file named .sqlite/.ndjson/.csv/.long.csv.")
     var sinks: [String] = []
 
-    @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them (they are appended to by default).")
+    @Flag(help: "Replace the files of ndjson, csv and csv-long sinks instead of appending to them (they are appended to by default).")
     var replaceFiles = false
 
     @Option(help: "Seconds between two requests to one host (raised by robots.txt Crawl-delay).")

@@ -40,7 +40,7 @@ struct Normalize: ParsableCommand {
         """
     )
 
-    @Argument(help: "Report pages: files, directories, or WARC files (.warc, .warc.gz).")
+    @Argument(help: "Report pages: files, directories, WARC files (.warc, .warc.gz), or - for one page on stdin.")
     var inputs: [String]
 
     @Option(help: "Write one <id>.json per report into this directory instead of NDJSON on stdout.")
@@ -55,10 +55,10 @@ struct Normalize: ParsableCommand {
     @Option(help: "Source URL of the input (only with a single input file); overrides the sidecar.")
     var url: String?
 
-    @Option(name: .customLong("sink"), help: "Also load the records into a sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH (repeatable). With --sink and no --out nothing is written to stdout unless a sink is ndjson:-.")
+    @Option(name: .customLong("sink"), help: "Also load the records into a sink: sqlite:PATH, postgres://…, ndjson:PATH|-, csv:PATH, csv-long:PATH, or a file named .sqlite/.ndjson/.csv/.long.csv (repeatable). With --sink and no --out nothing is written to stdout unless a sink is ndjson:-.")
     var sinks: [String] = []
 
-    @Flag(help: "Replace the files of ndjson:PATH and csv:PATH sinks instead of appending to them (they are appended to by default).")
+    @Flag(help: "Replace the files of ndjson, csv and csv-long sinks instead of appending to them (they are appended to by default).")
     var replaceFiles = false
 
     @Flag(name: .shortAndLong, help: "One line per input on stderr: the input, the record it gave (id, file with --out), its failing checks.")
@@ -77,6 +77,11 @@ struct Normalize: ParsableCommand {
         var files: [String] = []
         var failed = 0
         for input in inputs {
+            if input == "-" {
+                guard !files.contains("-") else { throw ValidationError("- (stdin) can be given once") }
+                files.append("-")
+                continue
+            }
             var isDir: ObjCBool = false
             if !FileManager.default.fileExists(atPath: input, isDirectory: &isDir) {
                 report("\(input): no such file or directory")
@@ -148,9 +153,13 @@ struct Normalize: ParsableCommand {
             inFlight = next
         }
 
+        // The total is known when no WARC file is among the inputs (a WARC file holds an unknown number of pages).
+        let progress = ProgressLine(noun: "pages", total: files.contains(where: Pipeline.isWARC) ? nil : files.count)
+        var pagesDone = 0
         func land(_ flight: InFlightBatch) throws {
             flight.group.wait()
             let batch = flight.batch, results = flight.results
+            defer { pagesDone += batch.count; progress.update(pagesDone) }
             for (i, f) in batch.enumerated() {
                 switch results.get(i) {
                 case .success(let (r, stats)):
@@ -191,7 +200,16 @@ struct Normalize: ParsableCommand {
         // Pages go through in batches, in input order; WARC files are expanded record by record.
         var batch: [PageSource] = []
         for f in files {
-            if Pipeline.isWARC(f) {
+            if f == "-" {
+                // One page on stdin, read up to the size limit (one byte more says it is over).
+                let data = FileHandle.standardInput.readData(ofLength: Pipeline.maxInputBytes + 1)
+                if data.count > Pipeline.maxInputBytes {
+                    report("stdin: \(PipelineError.tooLarge(data.count))")
+                    failed += 1
+                } else {
+                    batch.append(.bytes(label: "stdin", payload: [UInt8](data)))
+                }
+            } else if Pipeline.isWARC(f) {
                 do {
                     try Pipeline.forEachPage(inWARC: f, problem: { label, why in report("\(label): \(why)"); failed += 1 }) { page in
                         batch.append(page)
@@ -211,6 +229,7 @@ struct Normalize: ParsableCommand {
         if !batch.isEmpty { try process(batch) }
         if let last = inFlight { try land(last) }
         if let out { AtomicFile.syncDirectory(out) }
+        progress.clear()
         let c = { (k: String) in cellCounts[k, default: 0] }
         let summary = "nianbao: \(records) records, \(checksFailing) checks failing, cells: \(c("inferred")) inferred, "
             + "\(c("blank_as_zero")) blank as zero, \(c("segmented")) segmented, \(c("ambiguous")) ambiguous, \(c("missing")) missing; "
@@ -231,7 +250,7 @@ struct Normalize: ParsableCommand {
     }
 
     func report(_ line: String) {
-        FileHandle.standardError.write(Data("nianbao: error: \(line)\n".utf8))
+        stderr("nianbao: error: \(line)")
     }
 
     /// Normalizes one page and counts its statistics on the worker thread (the main thread only writes).

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import NianbaoTestSupport
 import Testing
@@ -24,7 +25,7 @@ struct RunResult {
     var stderr: String
 }
 
-func run(_ args: [String], environment extra: [String: String] = [:], in directory: String? = nil) throws -> RunResult {
+func run(_ args: [String], environment extra: [String: String] = [:], in directory: String? = nil, stdin: Data? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: nianbaoBinary())
     p.arguments = args
@@ -33,7 +34,16 @@ func run(_ args: [String], environment extra: [String: String] = [:], in directo
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
+    var input: Pipe?
+    if stdin != nil { input = Pipe(); p.standardInput = input }
     try p.run()
+    if let input, let stdin {
+        // Written from another thread: a large page would fill the pipe while nothing reads stdout yet.
+        // A command that exits before reading all of it must not kill the tests with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        let writer = input.fileHandleForWriting
+        DispatchQueue.global().async { try? writer.write(contentsOf: stdin); try? writer.close() }
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()

@@ -4,10 +4,11 @@ import Foundation
 public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Runs `python3 arguments…` and returns its exit status and its standard output and error, merged.
-public func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+public func runPython(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["python3"] + arguments
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe
