@@ -11,6 +11,12 @@ trap 'bash scripts/pg-test-server.sh stop "$pg_dir"' EXIT
 export NIANBAO_TEST_PG_URL="$pg_url"
 echo "test.sh: PostgreSQL test server at $pg_url" >&2
 swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]|^Compiling|^Building|^Write' || true
+# The release binary with the Swift runtime linked in, installed into a scratch prefix: the tests run
+# it there with nothing of the toolchain on the library path (InstallTests).
+install_prefix="$(mktemp -d /tmp/nianbao-install.XXXXXX)"
+trap 'bash scripts/pg-test-server.sh stop "$pg_dir"; rm -rf "$install_prefix"' EXIT
+bash scripts/install.sh "$install_prefix"
+export NIANBAO_INSTALLED_PREFIX="$install_prefix"
 # Tests that measure a rate the code must reach run alone, after the others: on two cores they share
 # the CPU with a browser and 2,000 normalizations, and a rate measured then says nothing about the code.
 alone='fiftyHostsReachNinetyPercentOfTheRateTheDelaysAllow'
