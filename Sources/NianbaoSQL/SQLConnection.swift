@@ -149,7 +149,7 @@ public final class SQLiteConnection: SQLConnection {
 
     public func bulkInsert(_ table: String, columns: [String], rows: [[SQLValue]]) throws {
         guard !rows.isEmpty else { return }
-        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        let sql = "INSERT INTO \(table) (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         let stmt = try prepare(sql)
         defer { sqlite3_finalize(stmt) }
         for row in rows {

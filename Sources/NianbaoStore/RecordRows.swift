@@ -182,8 +182,38 @@ struct RecordRows {
 /// The columns of the wide view: one per canonical cell of either template, in a fixed order.
 public enum WideColumns {
     /// Report-level columns first.
-    public static let reportColumns = ["report_id", "version", "url", "agency", "year", "template", "period_start", "period_end",
-                                       "issued", "title", "checks_failed", "failing_checks"]
+    public static let reportColumns = ["report_id", "version", "url", "agency", "agency_key", "year", "template", "period_start", "period_end",
+                                       "issued", "title", "checks_failed", "failing_checks", "flagged_cells"]
+
+    /// One record's wide row, before it is written as SQL values or CSV text: the report fields (in
+    /// ``reportColumns`` order from `url` to `title`), the failing check ids, the cells that are not
+    /// plainly reported (`name:status`, in ``cells`` order), and every cell's value.
+    struct Row {
+        var reportFields: [JSONValue]
+        var failing: [String]
+        var flagged: [String]
+        var values: [JSONValue]
+
+        init(_ rec: JSONValue) {
+            reportFields = ["source.url", "report.agency", "report.agency_key", "report.year", "report.template", "report.period.start",
+                            "report.period.end", "report.issued", "report.title"].map { rec[path: $0] ?? .null }
+            failing = (rec[path: "quality.checks"]?.arrayValue ?? []).filter { $0[path: "status"]?.stringValue == "fail" }
+                .compactMap { $0[path: "id"]?.stringValue }.sorted { JSONObject.compare($0, $1) < 0 }
+            let notes = rec[path: "quality"]?.objectValue?["cells"]?.objectValue ?? [:]
+            let tables = rec[path: "tables"]?.objectValue
+            var flagged: [String] = [], values: [JSONValue] = []
+            values.reserveCapacity(WideColumns.cells.count)
+            for c in WideColumns.cells {
+                let path = "tables.\(c.table).\(c.name)"
+                if let status = notes[path]?.objectValue?["status"]?.stringValue, status != "reported" { flagged.append("\(c.name):\(status)") }
+                var v: JSONValue? = tables?[c.table]
+                for k in c.rowPath.split(separator: ".") { v = v?.objectValue?[String(k)] }
+                values.append(v?.objectValue?[c.column] ?? .null)
+            }
+            self.flagged = flagged
+            self.values = values
+        }
+    }
 
     /// A cell's wide-view column name: its record path under its table, the same name the record and
     /// the `cells` table give it (`tables.<table_name>.<row_path>.<column_name>`): `rules.issued`,

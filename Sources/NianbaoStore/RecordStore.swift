@@ -103,6 +103,7 @@ public final class RecordStore {
             guard current < version else { return }
             for n in (current + 1)...version {
                 for sql in StoreSchema.migration(n, connection.dialect) { try connection.exec(sql) }
+                try StoreSchema.afterMigration(n, connection)
                 _ = try connection.query("INSERT INTO nianbao_migrations (version, description) VALUES (\(connection.placeholder(1)), \(connection.placeholder(2)))",
                                          [.int(n), .text("nianbao schema \(n)")])
             }
@@ -253,9 +254,11 @@ public final class LoadSession {
         if batch.size > 200_000 { try flush() }
     }
 
-    /// Marks one stored row as not current.
+    /// Marks one stored row as not current (and takes it out of `report_cells_wide`).
     private func retire(_ id: String, _ version: Int) throws {
         _ = try connection.query("UPDATE reports SET is_current = 0 WHERE report_id = \(connection.placeholder(1)) AND version = \(connection.placeholder(2))",
+                                 [.text(id), .int(version)])
+        _ = try connection.query("DELETE FROM report_cells_wide WHERE report_id = \(connection.placeholder(1)) AND version = \(connection.placeholder(2))",
                                  [.text(id), .int(version)])
     }
 
@@ -359,9 +362,11 @@ struct Batch {
     var repairs: [[SQLValue]] = []
     var warnings: [[SQLValue]] = []
     var differences: [[SQLValue]] = []
+    /// Rows of `report_cells_wide` (current records only).
+    var wide: [[SQLValue]] = []
     /// Ids with rows in this batch (a second version of one of them needs the first flushed).
     var pending = Set<String>()
-    var size: Int { reports.count + metadata.count + sections.count + cells.count + checks.count + repairs.count + warnings.count + differences.count }
+    var size: Int { reports.count + metadata.count + sections.count + cells.count + checks.count + repairs.count + warnings.count + differences.count + wide.count }
 
     static let reportColumns = ["report_id", "version", "is_current", "record_sha256", "url", "retrieved_at", "source_content_sha256",
                                 "source_path", "source_file_name", "agency_key", "agency_key_source", "report_key", "tables_sha256",
@@ -392,6 +397,16 @@ struct Batch {
         }
         for (i, x) in rows.repairs.enumerated() { repairs.append(key + [.int(i), .text(x.path), .text(x.raw), .text(x.value), .text(x.rule)]) }
         for (i, w) in rows.warnings.enumerated() { warnings.append(key + [.int(i), .text(w.code), .text(w.message)]) }
+        if isCurrent { wide.append(Self.wideRow(r, version: version)) }
+    }
+
+    /// The `report_cells_wide` row of a current record, in ``RecordStore/wideColumnNames`` order.
+    static func wideRow(_ r: LoadableRecord, version: Int) -> [SQLValue] {
+        let w = WideColumns.Row(r.record)
+        return [.text(r.id), .int(version)] + w.reportFields.map(sql)
+            + [.int(w.failing.count), w.failing.isEmpty ? .null : .text(w.failing.joined(separator: " ")),
+               w.flagged.isEmpty ? .null : .text(w.flagged.joined(separator: " "))]
+            + w.values.map(sql)
     }
 
     static func sql(_ v: JSONValue) -> SQLValue {
@@ -414,6 +429,7 @@ struct Batch {
         try c.bulkInsert("repairs", columns: key + ["ordinal", "path", "raw", "value", "rule"], rows: repairs)
         try c.bulkInsert("warnings", columns: key + ["ordinal", "code", "message"], rows: warnings)
         try c.bulkInsert("report_differences", columns: ["report_key", "report_id", "version", "previous_report_id", "previous_version", "path", "value", "previous_value"], rows: differences)
+        try c.bulkInsert("report_cells_wide", columns: RecordStore.wideColumnNames, rows: wide)
         self = Batch()
     }
 }

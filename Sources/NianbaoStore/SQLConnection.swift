@@ -75,7 +75,7 @@ final class PostgresConnection: SQLConnection {
     /// COPY … FROM STDIN in text format, sent in chunks of about 1 MB.
     func bulkInsert(_ table: String, columns: [String], rows: [[SQLValue]]) throws {
         guard !rows.isEmpty else { return }
-        let res = nianbao_PQexec(conn, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN")
+        let res = nianbao_PQexec(conn, "COPY \(table) (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) FROM STDIN")
         try check(res, PGRES_COPY_IN)
         nianbao_PQclear(res)
         var buffer: [UInt8] = []

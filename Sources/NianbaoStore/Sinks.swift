@@ -212,26 +212,18 @@ public enum WideCSV {
 
     /// The wide row of one record, in the order of ``RecordStore/wideColumnNames``.
     static func row(_ r: LoadableRecord) -> [String?] {
-        let rec = r.record
-        func s(_ p: String) -> String? {
-            switch rec[path: p] {
-            case .string(let x)?: return neutralized(x)
-            case .int(let i)?: return String(i)
+        let w = WideColumns.Row(r.record)
+        func text(_ v: JSONValue) -> String? {
+            switch v {
+            case .string(let x): return neutralized(x)
+            case .int(let i): return String(i)
+            case .decimal(let d): return d.description
             default: return nil
             }
         }
-        let failed = (rec[path: "quality.checks"]?.arrayValue ?? []).filter { $0[path: "status"]?.stringValue == "fail" }
-            .compactMap { $0[path: "id"]?.stringValue }.sorted { JSONObject.compare($0, $1) < 0 }
-        var fields: [String?] = [r.id, "1", s("source.url"), s("report.agency"), s("report.year"), s("report.template"),
-                                 s("report.period.start"), s("report.period.end"), s("report.issued"), s("report.title"), String(failed.count),
-                                 failed.isEmpty ? nil : failed.joined(separator: " ")]
-        for c in WideColumns.cells {
-            switch rec[path: "tables.\(c.table).\(c.rowPath).\(c.column)"] {
-            case .int(let i)?: fields.append(String(i))
-            case .decimal(let d)?: fields.append(d.description)
-            default: fields.append(nil)
-            }
-        }
+        var fields: [String?] = [r.id, "1"] + w.reportFields.map(text)
+        fields += [String(w.failing.count), w.failing.isEmpty ? nil : w.failing.joined(separator: " "), w.flagged.isEmpty ? nil : w.flagged.joined(separator: " ")]
+        fields += w.values.map(text)
         return fields
     }
 

@@ -144,21 +144,23 @@ public enum StoreDictionary {
         ]))
         var wide: [(String, String)] = [
             ("report_id", "record id (记录编号)"), ("version", "the current version (版本)"), ("url", field("source.url")),
-            ("agency", field("report.agency")), ("year", field("report.year")), ("template", field("report.template")),
+            ("agency", field("report.agency")), ("agency_key", field("report.agency_key")), ("year", field("report.year")), ("template", field("report.template")),
             ("period_start", field("report.period.start")), ("period_end", field("report.period.end")), ("issued", field("report.issued")),
             ("title", field("report.title")), ("checks_failed", "how many checks fail (未通过的核对数)"),
             ("failing_checks", "the ids of the failing checks, separated by spaces (未通过的核对)"),
+            ("flagged_cells", "the cells that are not plainly reported, as `name:status` separated by spaces, e.g. `new_received.total:inferred` (非原表填报的单元格)"),
         ]
         for c in WideColumns.cells { wide.append((c.name, field("tables.\(c.table).\(c.name)"))) }
-        out.append(Relation(name: "report_cells_wide", isView: true, description: "one row per current report, one column per cell of either template, named by its path under its table (宽表)", columns: wide))
+        out.append(Relation(name: "report_cells_wide", isView: false, description: "one row per current report, one column per cell of either template, named by its path under its table; kept by every load (宽表)", columns: wide))
         return out
     }()
 
-    /// PostgreSQL `COMMENT ON` statements for every table, view and column.
-    public static func commentStatements() -> [String] {
+    /// PostgreSQL `COMMENT ON` statements for every table, view and column (`only` those relations,
+    /// or all `except` those: migration 4 comments all but the wide table of migration 5).
+    public static func commentStatements(only: Set<String>? = nil, except: Set<String> = []) -> [String] {
         func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
         var out: [String] = []
-        for r in relations {
+        for r in relations where (only?.contains(r.name) ?? true) && !except.contains(r.name) {
             out.append("COMMENT ON \(r.isView ? "VIEW" : "TABLE") \(r.name) IS \(literal(r.description))")
             for c in r.columns { out.append("COMMENT ON COLUMN \(r.name).\"\(c.name)\" IS \(literal(c.description))") }
         }

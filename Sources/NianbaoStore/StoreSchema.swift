@@ -1,4 +1,5 @@
 import NianbaoSQL
+import NianbaoEncode
 import NianbaoNormalize
 
 /// The relational schema, as numbered migrations. A database records the migrations it has applied
@@ -11,11 +12,12 @@ import NianbaoNormalize
 /// - `report_sections`: the six prose parts;
 /// - `cells`: every table cell in long form: table, row path, column, value, status, raw, rule, candidates;
 /// - `checks`, `repairs`, `warnings`: `quality` in long form.
-/// Views: `current_reports`, and `report_cells_wide` (one row per current report, one column per
-/// canonical cell, named by ``WideColumns/name(rowPath:column:)``).
+/// - `report_cells_wide` (a table since schema 5, kept by the loads): one row per current report, one
+///   column per canonical cell, named by ``WideColumns/name(rowPath:column:)``.
+/// Views: `current_reports`, `report_copies`.
 public enum StoreSchema {
     /// The newest schema version.
-    public static let latestVersion = 4
+    public static let latestVersion = 5
 
     static let bigint = "BIGINT"
 
@@ -125,14 +127,52 @@ public enum StoreSchema {
                 FROM reports r WHERE r.version = (SELECT MAX(x.version) FROM reports x WHERE x.report_id = r.report_id)
                 """)
             statements.append(wideViewSQL(dialect))
-            if dialect == .postgres { statements += StoreDictionary.commentStatements() }
+            if dialect == .postgres { statements += StoreDictionary.commentStatements(except: ["report_cells_wide"]) }
+            return statements
+        case 5:
+            // 5: `report_cells_wide` becomes a table the loads keep (a row per current report; a view
+            // pivoting `cells` on every query took 8.9 s to count 2,000 reports), with the agency key
+            // and the cells that are not plainly reported (`flagged_cells`). Filled from the current
+            // records by ``afterMigration(_:_:)``.
+            var statements = [
+                "DROP VIEW report_cells_wide",
+                wideTableSQL(),
+                "CREATE INDEX report_cells_wide_by_year ON report_cells_wide (year, template)",
+                "CREATE INDEX report_cells_wide_by_agency_key ON report_cells_wide (agency_key, year)",
+            ]
+            if dialect == .postgres { statements += StoreDictionary.commentStatements(only: ["report_cells_wide"]) }
             return statements
         default:
             return []
         }
     }
 
-    /// `report_cells_wide`: a pivot of `cells` over the current reports.
+    /// Work of migration `n` that is not one SQL statement: 5 writes the wide row of every current record.
+    static func afterMigration(_ n: Int, _ c: SQLConnection) throws {
+        guard n == 5 else { return }
+        var rows: [[SQLValue]] = []
+        for row in try c.query("SELECT record_json, version FROM reports WHERE is_current = 1", []) {
+            guard let json = row[0], let version = row[1].flatMap({ Int($0) }) else { continue }
+            let record = try LoadableRecord(record: try JSONParser.parse(Array(json.utf8)))
+            rows.append(Batch.wideRow(record, version: version))
+            if rows.count >= 1000 {
+                try c.bulkInsert("report_cells_wide", columns: RecordStore.wideColumnNames, rows: rows)
+                rows = []
+            }
+        }
+        try c.bulkInsert("report_cells_wide", columns: RecordStore.wideColumnNames, rows: rows)
+    }
+
+    /// `report_cells_wide` as a table (schema 5).
+    static func wideTableSQL() -> String {
+        var cols = ["report_id TEXT PRIMARY KEY", "version INTEGER NOT NULL", "url TEXT", "agency TEXT", "agency_key TEXT", "year INTEGER", "template TEXT",
+                    "period_start TEXT", "period_end TEXT", "issued TEXT", "title TEXT", "checks_failed INTEGER NOT NULL", "failing_checks TEXT", "flagged_cells TEXT"]
+        precondition(cols.map { String($0.split(separator: " ")[0]) } == WideColumns.reportColumns)
+        for c in WideColumns.cells { cols.append("\"\(c.name)\" NUMERIC") }
+        return "CREATE TABLE report_cells_wide (\(cols.joined(separator: ", ")))"
+    }
+
+    /// `report_cells_wide` of schemas 2–4: a pivot of `cells` over the current reports (its columns as they were then).
     static func wideViewSQL(_ dialect: SQLDialect) -> String {
         let failing = "FROM checks k WHERE k.report_id = r.report_id AND k.version = r.version AND k.status = 'fail'"
         // The ids in check-id order (SQLite reads them along the primary key, which orders them so).

@@ -482,7 +482,7 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(r.stdout == doc, "docs/record.md is stale: run `swift run nianbao dictionary > docs/record.md`")
         let text = String(decoding: r.stdout, as: UTF8.self)
         for needle in ["| `tables.applications.brought_forward.natural_person` |", "| `segmented` |", "| `applications.balance.<column>` |",
-                       "| `page.truncated` |", "### `report_cells_wide` (view)", "| `source.path` |"] {
+                       "| `page.truncated` |", "### `report_cells_wide`\n", "### `report_copies` (view)", "| `source.path` |"] {
             #expect(text.contains(needle), "\(needle)")
         }
     }
