@@ -74,7 +74,10 @@ public final class SQLiteConnection: SQLConnection {
             throw SQLError.database("\(path): \(msg)")
         }
         sqlite3_busy_timeout(db, 10_000)
-        try exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+        // A load writes hundreds of thousands of index entries in one transaction: 128 MiB of page
+        // cache keeps the indexes' pages in memory instead of re-reading and spilling them (the
+        // default 2 MB made a 2,000-record load spend a quarter of its time in pread/pwrite).
+        try exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072")
         // Switching a new file to WAL takes an exclusive lock, and SQLite answers "database is locked"
         // without waiting when another process holds one: retry for as long as the busy timeout.
         var waited = 0

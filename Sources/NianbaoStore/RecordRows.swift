@@ -19,10 +19,25 @@ public struct LoadableRecord: Sendable {
     public var reportKey: String
     /// Hex SHA-256 of the canonical `tables`: copies of one report with the same tables have the same.
     public var tablesDigest: String
+    /// The rows a database load writes, when computed ahead (off the loading thread) by ``prepare()``.
+    var prepared: (rows: RecordRows, wide: WideColumns.Row)?
+
+    /// Computes the rows a database load writes, so that the thread that writes them does not.
+    public mutating func prepare() {
+        prepared = (RecordRows(self), WideColumns.Row(record))
+    }
 
     /// The digest of a record's canonical bytes (a record file holds exactly those): lowercase hex SHA-256.
     public static func contentDigest<D: DataProtocol>(_ bytes: D) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: bytes))
+    }
+
+    /// Lower-case hex of a digest.
+    static func hex<S: Sequence<UInt8>>(_ digest: S) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in digest { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Wraps a record; the digest is taken over its canonical encoding, so formatting never matters.
@@ -90,7 +105,7 @@ struct CellRow {
 }
 
 /// The relational rows of one record (schema in ``StoreSchema``).
-struct RecordRows {
+struct RecordRows: @unchecked Sendable {
     var report: [(String, JSONValue)]
     var metadata: [(key: String, ordinal: Int, value: String?)]
     var sections: [(String, String?)]
@@ -188,7 +203,7 @@ public enum WideColumns {
     /// One record's wide row, before it is written as SQL values or CSV text: the report fields (in
     /// ``reportColumns`` order from `url` to `title`), the failing check ids, the cells that are not
     /// plainly reported (`name:status`, in ``cells`` order), and every cell's value.
-    struct Row {
+    struct Row: @unchecked Sendable {
         var reportFields: [JSONValue]
         var failing: [String]
         var flagged: [String]

@@ -217,6 +217,20 @@ public final class LoadSession {
         }
     }
 
+    /// The digests of every id's latest version when the load began: a record with one of them is
+    /// unchanged unless this load gave its id another version since (see ``countUnchanged(digest:)``).
+    public var knownDigests: [String: String] {
+        var out: [String: String] = [:]
+        for (id, d) in latestDigest { out[d] = id }
+        return out
+    }
+
+    /// True when `digest` is still the latest of `id` (no version of it was added by this load since).
+    public func isLatest(digest: String, id: String) -> Bool { latestDigest[id] == digest }
+
+    /// Counts a record found unchanged by its digest alone.
+    public func countUnchanged() { summary.unchanged += 1 }
+
     /// Adds one record: nothing if its content is the latest of its id; else a new version of its id,
     /// current for its report key unless it is a copy of the current record (same tables, other id).
     public func add(_ r: LoadableRecord) throws {
@@ -376,7 +390,7 @@ struct Batch {
                                 "extractor_version", "libxml2_version", "record_json"]
 
     mutating func add(_ r: LoadableRecord, version: Int, isCurrent: Bool = true) {
-        let rows = RecordRows(r)
+        let rows = r.prepared?.rows ?? RecordRows(r)
         pending.insert(r.id)
         let key: [SQLValue] = [.text(r.id), .int(version)]
         var byName: [String: SQLValue] = [:]
@@ -402,7 +416,7 @@ struct Batch {
 
     /// The `report_cells_wide` row of a current record, in ``RecordStore/wideColumnNames`` order.
     static func wideRow(_ r: LoadableRecord, version: Int) -> [SQLValue] {
-        let w = WideColumns.Row(r.record)
+        let w = r.prepared?.wide ?? WideColumns.Row(r.record)
         return [.text(r.id), .int(version)] + w.reportFields.map(sql)
             + [.int(w.failing.count), w.failing.isEmpty ? .null : .text(w.failing.joined(separator: " ")),
                w.flagged.isEmpty ? .null : .text(w.flagged.joined(separator: " "))]

@@ -1,5 +1,7 @@
 import NianbaoSQL
 import Foundation
+import Dispatch
+import Crypto
 import NianbaoEncode
 import NianbaoNormalize
 
@@ -121,6 +123,19 @@ public final class SinkSession {
         appending = !existing.isEmpty
         tmpPath = tmp
         file = h
+    }
+
+    /// For a database sink, the digests of the records it holds in their latest version, with their
+    /// ids (a record with one of them changes nothing); nil for a file sink, which takes every record.
+    public var knownDigests: [String: String]? { load?.knownDigests }
+
+    /// True for a database sink whose latest version of `id` has `digest` (see ``LoadSession/isLatest(digest:id:)``).
+    public func isLatest(digest: String, id: String) -> Bool { load?.isLatest(digest: digest, id: id) ?? false }
+
+    /// Counts a record found unchanged by its digest alone.
+    public func countUnchanged() {
+        count += 1
+        load?.countUnchanged()
     }
 
     /// Adds one record.
@@ -278,6 +293,15 @@ public enum LongCSV {
     }
 }
 
+/// Results of one window of lines, filled from worker threads.
+final class ParsedWindow: @unchecked Sendable {
+    private var items: [RecordReader.LineResult?]
+    private let lock = NSLock()
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: RecordReader.LineResult) { lock.lock(); items[i] = r; lock.unlock() }
+    func all() -> [RecordReader.LineResult] { lock.lock(); defer { lock.unlock() }; return items.compactMap { $0 } }
+}
+
 /// Reads records from files, directories (`*.json` below them, sidecars skipped), NDJSON files
 /// and `-` (NDJSON on stdin). A bad record is reported and skipped; the others load.
 public enum RecordReader {
@@ -297,18 +321,21 @@ public enum RecordReader {
         return (records, problems)
     }
 
-    /// Streams the records of `inputs` to `body`, file by file; returns the problems met. An error
+    /// Streams the records of `inputs` to `body`, in input order; returns the problems met. An error
     /// thrown by `body` stops the reading and is rethrown.
-    public static func forEach(_ inputs: [String], _ body: (LoadableRecord) throws -> Void) throws -> [Problem] {
+    ///
+    /// NDJSON files are read in blocks, never whole: memory is bounded by a window of lines. The
+    /// lines of the next window are parsed on the other cores (JSON, canonical form, digests, the
+    /// rows a database load writes) while `body` handles the current one. A line whose SHA-256 is in
+    /// `known` (the digest of a record's canonical line: a record already loaded, unchanged) is not
+    /// parsed: `onKnown` is called with its digest and id instead, in its place in the order; when it
+    /// returns false the line is parsed after all and goes to `body`.
+    public static func forEach(_ inputs: [String], known: [String: String] = [:], onKnown: ((String, String) -> Bool)? = nil,
+                               _ body: (LoadableRecord) throws -> Void) throws -> [Problem] {
         var problems: [Problem] = []
-        func parse(_ bytes: [UInt8], _ origin: String) throws {
-            var records: [LoadableRecord] = []
-            parseLines(bytes, origin: origin, into: &records, &problems)
-            for r in records { try body(r) }
-        }
         for input in inputs {
             if input == "-" {
-                try parse([UInt8](FileHandle.standardInput.readDataToEndOfFile()), "stdin")
+                try stream(FileHandle.standardInput, origin: "stdin", known: known, onKnown: onKnown, &problems, body)
                 continue
             }
             var isDir: ObjCBool = false
@@ -328,31 +355,135 @@ public enum RecordReader {
                 files = found.sorted()
             }
             for f in files {
-                guard let data = FileManager.default.contents(atPath: f) else {
+                guard let h = FileHandle(forReadingAtPath: f) else {
                     problems.append(Problem(origin: f, reason: "cannot read"))
                     continue
                 }
-                try parse([UInt8](data), f)
+                defer { try? h.close() }
+                try stream(h, origin: f, known: known, onKnown: onKnown, &problems, body)
             }
         }
         return problems
     }
 
-    static func parseLines(_ bytes: [UInt8], origin: String, into records: inout [LoadableRecord], _ problems: inout [Problem]) {
-        // A pretty-printed single record spans lines: try the whole file first when it does not look like NDJSON.
-        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
-        let trimmedFirst = lines.first.map { Array($0).drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) }
-        let looksLikeNDJSON = lines.count > 1 && trimmedFirst?.first == UInt8(ascii: "{") && trimmedFirst?.last.map({ $0 == UInt8(ascii: "}") || $0 == 0x0D }) == true
-        let chunks: [(String, ArraySlice<UInt8>)] = looksLikeNDJSON || lines.count <= 1
-            ? lines.enumerated().map { ("\(origin):\($0.offset + 1)", $0.element) }
-            : [(origin, bytes[...])]
-        for (where_, chunk) in chunks {
-            do {
-                let value = try JSONParser.parse(Array(chunk))
-                records.append(try LoadableRecord(record: value))
-            } catch {
-                problems.append(Problem(origin: where_, reason: "\(error)"))
+    /// What a line became: a record, a known digest, or a problem.
+    enum LineResult: @unchecked Sendable {
+        case record(LoadableRecord)
+        case known(digest: String, id: String, line: ArraySlice<UInt8>, origin: String)
+        case problem(Problem)
+    }
+
+    /// Lines parsed together (a window); the next window parses while this one is delivered.
+    static let window = 64
+
+    /// Reads one input: NDJSON line by line, or (a file whose first line is not a whole record) one
+    /// pretty-printed record.
+    static func stream(_ h: FileHandle, origin: String, known: [String: String], onKnown: ((String, String) -> Bool)?,
+                       _ problems: inout [Problem], _ body: (LoadableRecord) throws -> Void) throws {
+        var buffer: [UInt8] = []
+        var start = 0, eof = false, lineNumber = 0
+        func fill() throws {
+            let chunk = try h.read(upToCount: 4 << 20) ?? Data()
+            if chunk.isEmpty { eof = true } else {
+                if start > 0 { buffer.removeFirst(start); start = 0 }
+                buffer.append(contentsOf: chunk)
             }
+        }
+        /// The next line (without its newline), or nil at the end.
+        func nextLine() throws -> ArraySlice<UInt8>? {
+            while true {
+                if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                    let line = buffer[start..<nl]
+                    start = nl + 1
+                    lineNumber += 1
+                    return line
+                }
+                if eof {
+                    guard start < buffer.count else { return nil }
+                    let line = buffer[start...]
+                    start = buffer.count
+                    lineNumber += 1
+                    return line
+                }
+                try fill()
+            }
+        }
+        func isBlank(_ l: ArraySlice<UInt8>) -> Bool { l.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
+        // The first line decides: a whole JSON value on it means NDJSON; else one pretty-printed record.
+        var first: ArraySlice<UInt8>?
+        while let l = try nextLine() { if !isBlank(l) { first = l; break } }
+        guard let firstLine = first else { return }
+        let trimmed = firstLine.drop { $0 == 0x20 || $0 == 0x09 }
+        let wholeFirst = trimmed.first == UInt8(ascii: "{") && (try? JSONParser.parse(Array(firstLine))) != nil
+        if !wholeFirst {
+            var all = Array(firstLine) + [0x0A]
+            while let l = try nextLine() { all += l; all.append(0x0A) }
+            switch parseLine(all[...], origin: origin, known: [:], prepare: true) {
+            case .record(let r): try body(r)
+            case .problem(let p): problems.append(p)
+            case .known: break
+            }
+            return
+        }
+        let queue = DispatchQueue(label: "nianbao.reader", attributes: .concurrent)
+        var lines: [(String, [UInt8])] = [("\(origin):\(lineNumber)", Array(firstLine))]
+        var inFlight: (group: DispatchGroup, results: ParsedWindow)?
+        func launch(_ window: [(String, [UInt8])]) -> (DispatchGroup, ParsedWindow) {
+            let results = ParsedWindow(count: window.count)
+            let group = DispatchGroup()
+            queue.async(group: group) {
+                DispatchQueue.concurrentPerform(iterations: window.count) { i in
+                    results.set(i, parseLine(window[i].1[...], origin: window[i].0, known: known, prepare: true))
+                }
+            }
+            return (group, results)
+        }
+        func deliver(_ w: (group: DispatchGroup, results: ParsedWindow)) throws {
+            w.group.wait()
+            for r in w.results.all() {
+                switch r {
+                case .record(let rec): try body(rec)
+                case .known(let digest, let id, let line, let origin):
+                    if onKnown?(digest, id) == true { continue }
+                    switch parseLine(line, origin: origin, known: [:], prepare: true) {
+                    case .record(let rec): try body(rec)
+                    case .problem(let p): problems.append(p)
+                    case .known: break
+                    }
+                case .problem(let p): problems.append(p)
+                }
+            }
+        }
+        while true {
+            let l = try nextLine()
+            if let l, !isBlank(l) { lines.append(("\(origin):\(lineNumber)", Array(l))) }
+            if lines.count >= window || (l == nil && !lines.isEmpty) {
+                let next = launch(lines)
+                lines = []
+                if let previous = inFlight { try deliver(previous) }
+                inFlight = next
+            }
+            if l == nil { break }
+        }
+        if let last = inFlight { try deliver(last) }
+    }
+
+    /// One line (or a whole file) to a record, on any thread.
+    static func parseLine(_ bytes: ArraySlice<UInt8>, origin: String, known: [String: String], prepare: Bool) -> LineResult {
+        if !known.isEmpty {
+            // A record already loaded: its canonical line (and newline) has a known digest.
+            var h = SHA256()
+            h.update(data: bytes)
+            h.update(data: [UInt8(0x0A)])
+            let digest = LoadableRecord.hex(h.finalize())
+            if let id = known[digest] { return .known(digest: digest, id: id, line: bytes, origin: origin) }
+        }
+        do {
+            var r = try LoadableRecord(record: try JSONParser.parse(Array(bytes)))
+            if prepare { r.prepare() }
+            return .record(r)
+        } catch {
+            return .problem(Problem(origin: origin, reason: "\(error)"))
         }
     }
 }

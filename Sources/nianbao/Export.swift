@@ -59,7 +59,21 @@ struct Export: ParsableCommand {
         let problems: [RecordReader.Problem]
         let progress = ProgressLine(noun: "records", total: nil)
         do {
-            problems = try RecordReader.forEach(inputs) { r in
+            // Records every sink already holds unchanged are known by the digest of their line alone
+            // (only database sinks can say so; a file sink takes every record).
+            var known: [String: String] = sessions.first?.knownDigests ?? [:]
+            for s in sessions.dropFirst() {
+                let k = s.knownDigests ?? [:]
+                known = known.filter { k[$0.key] == $0.value }
+            }
+            problems = try RecordReader.forEach(inputs, known: known, onKnown: { digest, id in
+                // Unchanged for every sink, or read after all.
+                guard sessions.allSatisfy({ $0.isLatest(digest: digest, id: id) }) else { return false }
+                sessions.forEach { $0.countUnchanged() }
+                records += 1
+                progress.update(records)
+                return true
+            }) { r in
                 records += 1
                 for s in sessions { try s.add(r) }
                 progress.update(records)

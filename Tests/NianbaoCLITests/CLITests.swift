@@ -290,6 +290,33 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(hostile.stderr.contains("hostile.ndjson:1: ") && hostile.stderr.contains("is not 20 lowercase hex digits"), "\(hostile.stderr)")
         #expect(hostile.stderr.contains("hostile.ndjson:2: ") && hostile.stderr.contains("tables is missing"), "\(hostile.stderr)")
         #expect(hostile.stderr.contains("1 new"))
+
+        // Unchanged records are known by the digest of their line, without reading them — unless this
+        // load gave their id another version first: [v1, v2] over a database whose latest is v2 makes
+        // v3 (= v1) and then v4 (= v2), never "v2 unchanged".
+        let v1 = good
+        let v2 = try String(decoding: JSONSerialization.data(withJSONObject: {
+            var r = try JSONSerialization.jsonObject(with: Data(good.utf8)) as! [String: Any]
+            var report = r["report"] as! [String: Any]
+            report["title"] = "another title"
+            r["report"] = report
+            return r
+        }()), as: UTF8.self)
+        try (v1 + "\n").write(toFile: dir + "/v1.ndjson", atomically: true, encoding: .utf8)
+        try (v2 + "\n").write(toFile: dir + "/v2.ndjson", atomically: true, encoding: .utf8)
+        let db4 = "sqlite:\(dir)/db4.sqlite"
+        #expect(try run(["export", dir + "/v1.ndjson", "--to", db4]).stderr.contains("1 new"))
+        #expect(try run(["export", dir + "/v2.ndjson", "--to", db4]).stderr.contains("1 changed"))
+        // v2 as nianbao writes it (canonical), so that its digest is the known one.
+        let canonical = try run(["export", dir + "/v2.ndjson", "--to", "ndjson:-"])
+        try (v1 + "\n").write(toFile: dir + "/both.ndjson", atomically: true, encoding: .utf8)
+        let both = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/both.ndjson"))
+        try both.seekToEnd()
+        try both.write(contentsOf: canonical.stdout)
+        try both.close()
+        let reload = try run(["export", dir + "/both.ndjson", "--to", db4])
+        #expect(reload.stderr.contains("0 new, 2 changed (new version), 0 unchanged"), "\(reload.stderr)")
+        #expect(try run(["export", dir + "/v2.ndjson", "--to", db4]).stderr.contains("1 unchanged"))
     }
 
     /// `normalize --out` removes the temporary files a killed run left (their writer is gone) and
