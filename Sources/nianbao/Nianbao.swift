@@ -64,7 +64,35 @@ struct Normalize: ParsableCommand {
     @Flag(name: .shortAndLong, help: "One line per input on stderr: the input, the record it gave (id, file with --out), its failing checks.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("Normalize only shard K of N (1-based): the inputs split the same way on every machine, so N processes with 1/N … N/N together do every input once.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(name: .customLong("shard-by"), help: "How --shard splits: file (a stable hash of each file's path below the argument that named it) or record (the records of each WARC file by their position, for a few large WARC files).")
+    var shardBy: ShardBy = .file
+
+    /// How `--shard` splits the work.
+    enum ShardBy: String, ExpressibleByArgument { case file, record }
+
+    /// The parsed `--shard` (k is 0-based), nil without it.
+    static func parseShard(_ s: String?) throws -> (k: Int, n: Int)? {
+        guard let s else { return nil }
+        let parts = s.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(k) else {
+            throw ValidationError("--shard must be K/N with 1 <= K <= N (got \(s))")
+        }
+        return (k - 1, n)
+    }
+
+    /// A stable 64-bit FNV-1a hash (the same on every machine and every run, unlike Hasher).
+    static func stableHash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
     func validate() throws {
+        _ = try Self.parseShard(shard)
+        if shard != nil && inputs.contains("-") { throw ValidationError("--shard cannot split stdin (-)") }
         guard FormatChoice(rawValue: format) != nil else {
             throw ValidationError("--format must be auto, html or text (got \(format))")
         }
@@ -76,6 +104,8 @@ struct Normalize: ParsableCommand {
         let choice = FormatChoice(rawValue: format)!
         var files: [String] = []
         var failed = 0
+        let shard = try Self.parseShard(self.shard)
+        var shardInputs = 0
         for input in inputs {
             if input == "-" {
                 guard !files.contains("-") else { throw ValidationError("- (stdin) can be given once") }
@@ -88,7 +118,18 @@ struct Normalize: ParsableCommand {
                 failed += 1
                 continue
             }
-            if isDir.boolValue { files += Self.listInputs(in: input) } else { files.append(input) }
+            // A file's shard key is its path below the argument that named it (the same wherever the
+            // archive is mounted); a file named directly is keyed by its name.
+            let found = isDir.boolValue ? Self.listInputs(in: input).map { ($0, String($0.dropFirst(input.count))) }
+                                        : [(input, (input as NSString).lastPathComponent)]
+            for (file, key) in found {
+                shardInputs += 1
+                if let shard, shardBy == .file || !Pipeline.isWARC(file), Self.stableHash(key) % UInt64(shard.n) != UInt64(shard.k) { continue }
+                files.append(file)
+            }
+        }
+        if let shard {
+            stderr("nianbao: shard \(shard.k + 1)/\(shard.n) by \(shardBy.rawValue): \(files.count) of \(shardInputs) input files")
         }
         if url != nil && files.count != 1 {
             throw ValidationError("--url needs exactly one input file (got \(files.count))")
@@ -211,7 +252,11 @@ struct Normalize: ParsableCommand {
                 }
             } else if Pipeline.isWARC(f) {
                 do {
+                    var position = 0
                     try Pipeline.forEachPage(inWARC: f, problem: { label, why in report("\(label): \(why)"); failed += 1 }) { page in
+                        // --shard-by record: the pages of a WARC file are dealt out by their position in it.
+                        defer { position += 1 }
+                        if let shard, shardBy == .record, position % shard.n != shard.k { return }
                         batch.append(page)
                         if batch.count >= batchSize { try process(batch); batch = [] }
                     }
