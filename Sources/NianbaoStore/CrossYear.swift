@@ -70,6 +70,18 @@ public enum CrossYearStore {
         return checks
     }
 
+    /// The counts of the checks in `cross_year_checks` as they stand.
+    static func storedSummary(_ c: SQLConnection) throws -> CrossYearSummary {
+        var out = CrossYearSummary()
+        for row in try c.query("SELECT status, count(*) FROM cross_year_checks GROUP BY status", []) {
+            let n = row[1].flatMap { Int($0) } ?? 0
+            out.checks += n
+            if row[0] == "fail" { out.failing += n }
+            if row[0] == "warn" { out.warnings += n }
+        }
+        return out
+    }
+
     static func summary(_ checks: [CrossYearCheck]) -> CrossYearSummary {
         CrossYearSummary(checks: checks.count, failing: checks.filter { $0.status == "fail" }.count, warnings: checks.filter { $0.status == "warn" }.count)
     }

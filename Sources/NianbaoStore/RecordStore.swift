@@ -352,7 +352,12 @@ public final class LoadSession {
     public func commit() throws -> LoadSummary {
         try flush()
         try connection.exec("RELEASE SAVEPOINT nianbao_batch")
-        summary.crossYearChecks = CrossYearStore.summary(try CrossYearStore.refresh(connection))
+        // A load that wrote nothing leaves the checks as they are (computing them again is most of a no-op reload).
+        if summary.inserted + summary.updated > 0 {
+            summary.crossYearChecks = CrossYearStore.summary(try CrossYearStore.refresh(connection))
+        } else {
+            summary.crossYearChecks = try CrossYearStore.storedSummary(connection)
+        }
         try connection.exec("COMMIT")
         open = false
         return summary
