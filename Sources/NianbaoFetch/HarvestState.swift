@@ -48,6 +48,67 @@ public final class HarvestState {
             """)
     }
 
+    /// What an operator asks of a harvest state (`nianbao status`).
+    public struct Status: Sendable {
+        /// One host's URLs.
+        public struct Host: Sendable {
+            public var host: String
+            public var reports = 0, listings = 0, fetched = 0, captured = 0, normalized = 0, failing = 0, disallowed = 0
+            public var lastAttempt: String?
+            public var lastError: String?
+            public var lastErrorURL: String?
+        }
+        /// One run.
+        public struct Run: Sendable {
+            public var id: Int
+            public var started: String
+            public var finished: String?
+            public var summary: String?
+        }
+        public var hosts: [Host]
+        public var runs: [Run]
+    }
+
+    /// Per host (scheme, name and port of the URL): URLs tried by kind, fetched, captured, normalized,
+    /// disallowed by robots.txt, failing now (an error, or a 4xx/5xx answer, at their last attempt) and the latest failure; and
+    /// the latest `runs` runs, newest first.
+    public func status(runs limit: Int = 5) throws -> Status {
+        var hosts: [String: Status.Host] = [:]
+        let rows = try db.query("SELECT url, kind, attempts, warc, report_id, last_attempt, last_error, status FROM urls ORDER BY url", [])
+        for row in rows {
+            guard let url = row[0], let u = URL(string: url) else { continue }
+            let key = "\(u.scheme ?? "http")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")"
+            var h = hosts[key] ?? Status.Host(host: key)
+            switch row[1] {
+            case "report": h.reports += 1
+            case "listing": h.listings += 1
+            default: break
+            }
+            let attempts = row[2].flatMap { Int($0) } ?? 0
+            if row[6] == "robots" {
+                // Refused by robots.txt: never requested, not a failure.
+                h.disallowed += 1
+                hosts[key] = h
+                continue
+            }
+            if attempts > 0 { h.fetched += 1 }
+            if row[3] != nil { h.captured += 1 }
+            if row[4] != nil { h.normalized += 1 }
+            if let at = row[5], at > (h.lastAttempt ?? "") { h.lastAttempt = at }
+            let status = row[7].flatMap { Int($0) }
+            if let e = row[6] ?? status.flatMap({ $0 >= 400 ? "http_\($0)" : nil }) {
+                h.failing += 1
+                if let at = row[5], at >= (h.lastAttempt ?? "") || h.lastError == nil { h.lastError = e; h.lastErrorURL = url }
+            }
+            hosts[key] = h
+        }
+        let runs = try db.query("SELECT run_id, started, finished, summary FROM runs ORDER BY run_id DESC LIMIT \(limit)", []).compactMap { r -> Status.Run? in
+            guard let id = r[0].flatMap({ Int($0) }), let started = r[1] else { return nil }
+            return Status.Run(id: id, started: started, finished: r[2], summary: r[3])
+        }
+        return Status(hosts: hosts.keys.sorted().map { hosts[$0]! }, runs: runs)
+    }
+
     /// What a sink has committed: per report id the content digest and when it was noted (seconds
     /// since 1970). `sink` is the sink's description, e.g. `sqlite:nianbao.sqlite`.
     public func loadedDigests(sink: String) throws -> [String: (digest: String, at: Double)] {

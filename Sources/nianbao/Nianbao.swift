@@ -10,7 +10,7 @@ struct Nianbao: ParsableCommand {
         commandName: "nianbao",
         abstract: "Harvest and normalize 政府信息公开工作年度报告 (government information disclosure annual reports).",
         version: Pipeline.toolVersion,
-        subcommands: [Harvest.self, Normalize.self, Export.self, Review.self, CheckYears.self, DictionaryCommand.self]
+        subcommands: [Harvest.self, Status.self, Normalize.self, Export.self, Review.self, CheckYears.self, DictionaryCommand.self]
     )
 }
 

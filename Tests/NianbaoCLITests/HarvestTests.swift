@@ -275,6 +275,55 @@ func expectIndexesMatchCDXJIndexer(_ warcDir: String, sourceLocation: SourceLoca
         #expect(total >= 0.9 * 50 / delay * 0.8, "total \(total)/s")  // with start-up and the tail of the run
     }
 
+    @Test func statusSaysWhatEachHostGaveAndWhetherAHarvestRuns() throws {
+        let site = try FixtureSite(hosts: 2, reports: 3)
+        let dir = try scratchDirectory("status")
+        defer { removeScratch(dir) }
+        let names = ["site1.test", "site2.test"]
+        let sites = try site.sitesFile(names, in: dir)
+        let args = ["harvest", "--sites", sites, "--state", dir + "/state.sqlite", "--warc-dir", dir + "/warc", "--out", dir + "/records",
+                    "--allow-private"] + site.resolveArgs(names)
+        #expect(try run(args + ["--delay", "0.05"]).status == 0)
+        func status() throws -> [String: Any] {
+            let r = try run(["status", "--state", dir + "/state.sqlite", "--format", "json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try JSONSerialization.jsonObject(with: r.stdout) as! [String: Any]
+        }
+        var s = try status()
+        #expect(s["harvest_running"] as? Bool == false)
+        let hosts = s["hosts"] as! [[String: Any]]
+        #expect(hosts.count == 2)
+        for h in hosts {
+            // 3 reports + the /private/ link robots.txt forbids; listing pages; robots.txt itself is neither.
+            #expect(h["reports"] as? Int == 4 && h["disallowed"] as? Int == 1 && h["normalized"] as? Int == 3 && h["failing"] as? Int == 0, "\(h)")
+            #expect((h["captured"] as? Int ?? 0) >= 5, "\(h)")  // robots.txt, listings, 3 reports
+        }
+        let runs = s["runs"] as! [[String: Any]]
+        #expect(runs.count == 1 && runs[0]["state"] as? String == "finished" && (runs[0]["summary"] as? String)?.contains("6 new reports") == true, "\(runs)")
+        // A harvest that is running (slowly), then killed: running, then interrupted.
+        try site.edit("site1.test", "/nb/r1.html")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: nianbaoBinary())
+        p.arguments = args + ["--delay", "3"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var sawRunning = false
+        for _ in 0..<50 where !sawRunning {
+            usleep(100_000)
+            s = try status()
+            sawRunning = s["harvest_running"] as? Bool == true && (s["runs"] as! [[String: Any]]).first?["state"] as? String == "running"
+        }
+        #expect(sawRunning)
+        let text = try run(["status", "--state", dir + "/state.sqlite"])
+        #expect(String(decoding: text.stdout, as: UTF8.self).contains("a harvest is running"))
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        s = try status()
+        #expect(s["harvest_running"] as? Bool == false)
+        #expect((s["runs"] as! [[String: Any]]).first?["state"] as? String == "interrupted")
+    }
+
     @Test func misbehavingServersAreSurvived() throws {
         let site = try FixtureSite(hosts: 1, reports: 1)
         let dir = try scratchDirectory("bad")
