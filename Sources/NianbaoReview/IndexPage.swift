@@ -89,7 +89,7 @@ enum IndexPage {
             func link(_ id: String?, _ year: Int?) -> String {
                 guard let year else { return "" }
                 guard let id, byID[id] != nil else { return String(year) }
-                return "<a href=\"r/\(id).html\">\(year)</a>"
+                return "<a href=\"r/\(esc(id)).html\">\(year)</a>"
             }
             let years = c.nextYear == nil ? link(c.reportID, c.year) : link(c.reportID, c.year) + "→" + link(c.nextReportID, c.nextYear)
             out += "<tr data-check=\"\(esc(c.checkID))\" data-status=\"\(esc(c.status))\" data-agency-key=\"\(esc(c.agencyKey))\"><td>\(esc(agency))</td><td class=\"n\">\(years)</td>"

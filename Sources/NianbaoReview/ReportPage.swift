@@ -170,7 +170,7 @@ enum ReportPage {
         func item(_ c: CrossYearCheck) -> String {
             let other: (id: String, year: Int)? = c.reportID == id ? c.nextReportID.flatMap { n in c.nextYear.map { (n, $0) } }
                 : (c.nextReportID == id ? c.reportID.map { ($0, c.year) } : nil)
-            let link = other.map { " <a href=\"\($0.id).html\">\($0.year)年报告 report</a>" } ?? ""
+            let link = other.map { " <a href=\"\(esc($0.id)).html\">\($0.year)年报告 report</a>" } ?? ""
             let cells = c.cells(of: id).joined(separator: " ")
             return "<li class=\"check ck-\(esc(c.status))\" data-check=\"\(esc(c.checkID))\" data-status=\"\(esc(c.status))\" data-years=\"\(c.year)\(c.nextYear.map { "-\($0)" } ?? "")\"><button type=\"button\" data-cells=\"\(esc(cells))\" aria-pressed=\"false\">\(esc(c.messageZh))</button><div lang=\"en\">\(esc(c.messageEn))</div><code>\(esc(c.checkID))</code> · \(CrossYearIndex.words(c.status))\(link)</li>"
         }

@@ -67,7 +67,7 @@ struct Normalize: ParsableCommand {
     @Option(help: ArgumentHelp("Normalize only shard K of N (1-based): the inputs split the same way on every machine, so N processes with 1/N … N/N together do every input once.", valueName: "K/N"))
     var shard: String?
 
-    @Option(name: .customLong("shard-by"), help: "How --shard splits: file (a stable hash of each file's path below the argument that named it) or record (the records of each WARC file by their position, for a few large WARC files).")
+    @Option(name: .customLong("shard-by"), help: "How --shard splits: file (a stable hash of each file's path below the argument that named it) or record (the pages of each WARC file by their position in it, for a few large WARC files; other files still go by file).")
     var shardBy: ShardBy = .file
 
     /// How `--shard` splits the work.
