@@ -545,6 +545,18 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         #expect(page.status == 0)
         #expect(page.output.contains("<dt>message_zh</dt><dd>in Chinese, e.g."), "\(page.output.prefix(400))")
         #expect(page.output.contains("every identity of the template checked, one row per check (勾稽核对)"))
+        // The wide table opens within a strict time limit (the view it replaced timed out in datasette):
+        // every current report, its flagged cells, and a filter on a cell.
+        let wide = try runPython(["-m", "datasette", "\(dir)/records.sqlite", "--setting", "sql_time_limit_ms", "200",
+                                  "--get", "/records/report_cells_wide.json?_shape=objects&_size=max"])
+        #expect(wide.status == 0, "\(wide.output.prefix(400))")
+        let rows = (try? JSONSerialization.jsonObject(with: Data(wide.output.utf8)) as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(rows.count == 15, "\(wide.output.prefix(400))")  // 16 records, two copies of one report
+        #expect(rows.contains { ($0["flagged_cells"] as? String)?.contains(":ambiguous") == true })
+        let filtered = try runPython(["-m", "datasette", "\(dir)/records.sqlite", "--setting", "sql_time_limit_ms", "200",
+                                      "--get", "/records/report_cells_wide.json?_shape=objects&new_received.total__gt=100"])
+        let hits = (try? JSONSerialization.jsonObject(with: Data(filtered.output.utf8)) as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(hits.count >= 1 && hits.allSatisfy { ($0["new_received.total"] as? Int ?? 0) > 100 }, "\(filtered.output.prefix(400))")
         let usage = try run(["export", packageRoot.appendingPathComponent("Snapshots").path, "--to", "ndjson:\(dir)/x.ndjson", "--datasette-metadata", "\(dir)/m.json"])
         #expect(usage.status == 64)
     }
