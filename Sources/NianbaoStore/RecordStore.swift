@@ -265,7 +265,8 @@ public final class LoadSession {
         }
         batch.add(r, version: version, isCurrent: isCurrent)
         batchRecords.append(r)
-        if batch.size > 200_000 { try flush() }
+        // About 170 records' rows: peak memory of a 2,000-record load 352 MB (675 MB at 200,000 rows), same CPU time.
+        if batch.size > 50_000 { try flush() }
     }
 
     /// Marks one stored row as not current (and takes it out of `report_cells_wide`).
