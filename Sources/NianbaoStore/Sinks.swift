@@ -65,9 +65,11 @@ public final class SinkSession {
     private var store: RecordStore?
     private var file: FileHandle?
     private var tmpPath: String?
-    private var csvRows: [String: [String?]] = [:]
-    private var csvOrder: [String] = []
-    private var longRows: [String: [UInt8]] = [:]
+    /// CSV sinks: where each id's rows are in the temp file (offset, length, lines), and the ranges
+    /// of rows a later record of the same id superseded (left out when the file is finished).
+    private var csvRanges: [String: (offset: UInt64, length: Int, lines: Int)] = [:]
+    private var superseded: [(offset: UInt64, length: Int, lines: Int)] = []
+    private var written: UInt64 = 0
     private var count = 0
     /// Records a database sink refused, each alone, after ``finish()`` (the others were committed).
     public private(set) var refused: [LoadSummary.Failure] = []
@@ -102,12 +104,7 @@ public final class SinkSession {
         if !replace, FileManager.default.fileExists(atPath: path) {
             guard let d = FileManager.default.contents(atPath: path) else { throw StoreError.badSink("cannot read \(path) to append to it") }
             existing = d
-            let header: [UInt8]? = switch spec {
-            case .csv: WideCSV.header()
-            case .csvLong: LongCSV.header()
-            default: nil
-            }
-            if let header, !existing.isEmpty {
+            if let header = csvHeader, !existing.isEmpty {
                 // Rows go under the existing header only if it is this version's.
                 let header = Data(header)
                 guard existing.starts(with: header) else {
@@ -119,10 +116,66 @@ public final class SinkSession {
         guard FileManager.default.createFile(atPath: tmp, contents: existing), let h = FileHandle(forWritingAtPath: tmp) else {
             throw StoreError.badSink("cannot write \(tmp)")
         }
-        h.seekToEndOfFile()
+        written = h.seekToEndOfFile()
         appending = !existing.isEmpty
         tmpPath = tmp
         file = h
+        if !appending, let header = csvHeader { try write(header) }
+    }
+
+    /// The header of a CSV sink (nil for other sinks).
+    private var csvHeader: [UInt8]? {
+        switch spec {
+        case .csv: WideCSV.header()
+        case .csvLong: LongCSV.header()
+        default: nil
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        try file!.write(contentsOf: bytes)
+        written += UInt64(bytes.count)
+    }
+
+    /// Writes one record's CSV rows at the end of the temp file; an earlier record of the id is superseded.
+    private func writeRows(_ id: String, _ bytes: [UInt8]) throws {
+        if let old = csvRanges[id] { superseded.append(old) }
+        csvRanges[id] = (written, bytes.count, bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+        try write(bytes)
+    }
+
+    /// Finishes a CSV sink's temp file: the rows of superseded records are left out (copied past),
+    /// then it is renamed into place. Returns the reports and lines written.
+    private func finishCSV(_ path: String) throws -> (reports: Int, lines: Int) {
+        try file!.synchronize()
+        try file!.close()
+        file = nil
+        if !superseded.isEmpty, let tmp = tmpPath {
+            let kept = tmp + ".kept"
+            guard let input = FileHandle(forReadingAtPath: tmp), FileManager.default.createFile(atPath: kept, contents: nil),
+                  let output = FileHandle(forWritingAtPath: kept) else { throw StoreError.badSink("cannot write \(kept)") }
+            var at: UInt64 = 0
+            func copy(upTo end: UInt64) throws {
+                while at < end {
+                    let chunk = try input.read(upToCount: Int(min(end - at, 4 << 20))) ?? Data()
+                    if chunk.isEmpty { break }
+                    try output.write(contentsOf: chunk)
+                    at += UInt64(chunk.count)
+                }
+            }
+            for r in superseded.sorted(by: { $0.offset < $1.offset }) {
+                try copy(upTo: r.offset)
+                try input.seek(toOffset: r.offset + UInt64(r.length))
+                at = r.offset + UInt64(r.length)
+            }
+            try copy(upTo: UInt64.max)
+            try output.synchronize()
+            try output.close()
+            try input.close()
+            guard rename(kept, tmp) == 0 else { throw StoreError.badSink("cannot rename \(kept)") }
+        }
+        try moveIntoPlace(path)
+        return (csvRanges.count, csvRanges.values.reduce(0) { $0 + $1.lines })
     }
 
     /// For a database sink, the digests of the records it holds in their latest version, with their
@@ -144,12 +197,8 @@ public final class SinkSession {
         switch spec {
         case .sqlite, .postgres: try load!.add(r)
         case .ndjson: file!.write(Data(r.bytes))
-        case .csv:
-            if csvRows[r.id] == nil { csvOrder.append(r.id) }
-            csvRows[r.id] = WideCSV.row(r)
-        case .csvLong:
-            if longRows[r.id] == nil { csvOrder.append(r.id) }
-            longRows[r.id] = LongCSV.lines(r)
+        case .csv: try writeRows(r.id, WideCSV.line(WideCSV.row(r)))
+        case .csvLong: try writeRows(r.id, LongCSV.lines(r))
         }
     }
 
@@ -170,32 +219,18 @@ public final class SinkSession {
             if path != "-" { try file!.synchronize(); try file!.close(); try moveIntoPlace(path) }
             return "\(spec): \(count) records" + (appending ? " appended" : "")
         case .csv(let path):
-            var out = appending ? [] : WideCSV.header()
-            for id in csvOrder { out += WideCSV.line(csvRows[id]!) }
-            file!.write(Data(out))
-            try file!.synchronize()
-            try file!.close()
-            try moveIntoPlace(path)
-            return "\(spec): \(csvOrder.count) rows" + (appending ? " appended" : "")
+            let n = try finishCSV(path)
+            return "\(spec): \(n.reports) rows" + (appending ? " appended" : "")
         case .csvLong(let path):
-            var out = appending ? [] : LongCSV.header()
-            var cells = 0
-            for id in csvOrder {
-                out += longRows[id]!
-                cells += longRows[id]!.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            }
-            file!.write(Data(out))
-            try file!.synchronize()
-            try file!.close()
-            try moveIntoPlace(path)
-            return "\(spec): \(cells) cells of \(csvOrder.count) reports" + (appending ? " appended" : "")
+            let n = try finishCSV(path)
+            return "\(spec): \(n.lines) cells of \(n.reports) reports" + (appending ? " appended" : "")
         }
     }
 
     /// Abandons the sink.
     public func abandon() {
         load?.rollback()
-        if let t = tmpPath { try? file?.close(); unlink(t) }
+        if let t = tmpPath { try? file?.close(); unlink(t); unlink(t + ".kept") }
     }
 
     private func moveIntoPlace(_ path: String) throws {

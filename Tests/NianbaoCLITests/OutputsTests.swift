@@ -98,6 +98,43 @@ import Testing
         #expect(text.contains(",2021,tables.review_litigation.review.upheld,行政复议,结果维持,"))
     }
 
+    @Test func csvSinksStreamAndTheLastRecordOfAnIdWins() throws {
+        let dir = try scratchDirectory("csv-wins")
+        defer { removeScratch(dir) }
+        // Three golden records, then the first again with another 本年新收 total, then the first record of another id.
+        let snapshots = packageRoot.appendingPathComponent("Snapshots").path
+        let all = try run(["export", snapshots, "--to", "ndjson:-"])
+        let lines = all.stdout.split(separator: 0x0A).map { Data($0) }
+        var edited = try JSONSerialization.jsonObject(with: lines[0]) as! [String: Any]
+        var tables = edited["tables"] as! [String: Any]
+        var apps = tables["applications"] as! [String: Any]
+        var row = apps["new_received"] as! [String: Any]
+        row["total"] = 98765
+        apps["new_received"] = row
+        tables["applications"] = apps
+        edited["tables"] = tables
+        let id = edited["id"] as! String
+        let input = [lines[0], lines[1], lines[2], try JSONSerialization.data(withJSONObject: edited), lines[3]].map { $0 + Data([0x0A]) }.reduce(Data(), +)
+        try input.write(to: URL(fileURLWithPath: dir + "/in.ndjson"))
+        let r = try run(["export", dir + "/in.ndjson", "--to", dir + "/w.csv", "--to", dir + "/c.long.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("csv:\(dir)/w.csv: 4 rows"), "\(r.stderr)")
+        let check = try runPython(["-c", """
+        import sys, pandas as pd
+        d, rid = sys.argv[1], sys.argv[2]
+        w = pd.read_csv(d + "/w.csv", encoding="utf-8-sig", dtype={"report_id": str})
+        assert len(w) == 4 and w.report_id.is_unique, len(w)
+        assert w.loc[w.report_id == rid, "new_received.total"].tolist() == [98765]
+        c = pd.read_csv(d + "/c.long.csv", encoding="utf-8-sig", dtype={"report_id": str})
+        mine = c[c.report_id == rid]
+        assert mine.path.is_unique, "the superseded record's rows are gone"
+        assert mine.loc[mine.path == "tables.applications.new_received.total", "value"].tolist() == [98765]
+        assert c.report_id.nunique() == 4
+        print("ok")
+        """, dir, id])
+        #expect(check.status == 0, "\(check.output)")
+    }
+
     @Test func theREADMERecipesForDuckDBAndPandasRun() throws {
         let dir = try scratchDirectory("recipes")
         defer { removeScratch(dir) }
