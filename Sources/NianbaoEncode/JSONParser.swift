@@ -117,7 +117,20 @@ public enum JSONParser {
 
         mutating func string() throws -> String {
             i += 1  // opening quote
-            var out: [UInt8] = []
+            let start = i
+            // Most strings have no escape: found by one scan, made from the bytes in one step.
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\"") {
+                    let s = String(decoding: b[start..<i], as: UTF8.self)
+                    i += 1
+                    return s
+                }
+                if c == UInt8(ascii: "\\") { break }
+                i += 1
+            }
+            // From the first escape on, byte by byte.
+            var out = Array(b[start..<i])
             while i < b.count {
                 let c = b[i]
                 if c == UInt8(ascii: "\"") { i += 1; return String(decoding: out, as: UTF8.self) }
