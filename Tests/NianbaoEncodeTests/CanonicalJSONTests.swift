@@ -49,6 +49,29 @@ import Testing
         #expect(try JSONParser.parse(Array(bytes.dropLast())) == .string(s))
     }
 
+    @Test func stringsWithAndWithoutEscapesAtEveryPositionParse() throws {
+        // The parser makes a string without escapes from its bytes at once, and goes byte by byte
+        // from the first escape: both ways must give the same strings.
+        let escapes: [(String, String)] = [("\\n", "\n"), ("\\\"", "\""), ("\\\\", "\\"), ("\\u5e74", "年"), ("\\ud83d\\ude00", "😀"), ("\\/", "/")]
+        for text in ["", "a", "年报", "政府信息公开工作年度报告 2024"] {
+            let chars = Array(text)
+            for position in 0...chars.count {
+                for (escaped, plain) in escapes {
+                    let json = "\"" + String(chars[..<position]) + escaped + String(chars[position...]) + "\""
+                    let want = String(chars[..<position]) + plain + String(chars[position...])
+                    #expect(try JSONParser.parse(Array(json.utf8)) == .string(want), "\(json)")
+                }
+            }
+            #expect(try JSONParser.parse(Array("\"\(text)\"".utf8)) == .string(text))
+        }
+        for bad in ["\"abc", "\"ab\\nc", "\"\\q\"", "\""] {
+            #expect(throws: JSONParseError.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }
+        }
+        // Bytes that are not UTF-8 become U+FFFD either way.
+        #expect(try JSONParser.parse([0x22, 0xFF, 0x22]) == .string("\u{FFFD}"))
+        #expect(try JSONParser.parse([0x22, 0x5C, 0x6E, 0xFF, 0x22]) == .string("\n\u{FFFD}"))
+    }
+
     @Test func objectsKeepCanonicalKeyOrder() {
         var o: JSONObject = ["status": .int(1), "raw": .null, "candidates": .array([]), "rule": .string("r")]
         #expect(o.keys == ["candidates", "raw", "rule", "status"])
