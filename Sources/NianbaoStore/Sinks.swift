@@ -262,7 +262,7 @@ public enum WideCSV {
 
     /// The wide row of one record, in the order of ``RecordStore/wideColumnNames``.
     static func row(_ r: LoadableRecord) -> [String?] {
-        let w = WideColumns.Row(r.record)
+        let w = r.prepared?.wide ?? WideColumns.Row(r.record)
         func text(_ v: JSONValue) -> String? {
             switch v {
             case .string(let x): return neutralized(x)
@@ -313,7 +313,7 @@ public enum LongCSV {
         let agencyKey = rec[path: "report.agency_key"]?.stringValue.map(WideCSV.neutralized)
         let year = rec[path: "report.year"]?.intValue.map(String.init)
         var out: [UInt8] = []
-        for c in RecordRows(r).cells {
+        for c in (r.prepared?.rows ?? RecordRows(r)).cells {
             let path = "tables.\(c.table).\(c.rowPath.isEmpty ? "" : c.rowPath + ".")\(c.column)"
             let labels = RecordDictionary.cellLabels(template: template, path: path)
             let value: String? = switch c.value {
