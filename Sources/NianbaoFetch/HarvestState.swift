@@ -52,20 +52,32 @@ public final class HarvestState {
     public struct Status: Sendable {
         /// One host's URLs.
         public struct Host: Sendable {
+            /// Scheme, name and port (`https://www.example.gov.cn`).
             public var host: String
+            /// Report and listing URLs tried; of all URLs: fetched, captured into a WARC file, normalized
+            /// into a record, failing at their last attempt, and refused by robots.txt (never requested).
             public var reports = 0, listings = 0, fetched = 0, captured = 0, normalized = 0, failing = 0, disallowed = 0
+            /// The latest attempt at any of its URLs (ISO 8601).
             public var lastAttempt: String?
+            /// The latest failure (a failure reason, or `http_<status>`), and its URL.
             public var lastError: String?
+            /// The URL of ``lastError``.
             public var lastErrorURL: String?
         }
         /// One run.
         public struct Run: Sendable {
+            /// Run number.
             public var id: Int
+            /// When it started (ISO 8601).
             public var started: String
+            /// When it finished; nil while it runs, or when it was killed.
             public var finished: String?
+            /// Its summary line.
             public var summary: String?
         }
+        /// Per host, by host.
         public var hosts: [Host]
+        /// The latest runs, newest first.
         public var runs: [Run]
     }
 
