@@ -269,7 +269,8 @@ func expectIndexesMatchCDXJIndexer(_ warcDir: String, sourceLocation: SourceLoca
         // host idle much longer than that — 90 % of the allowed rate over fifty hosts at once.
         let meanIdle = idle.reduce(0, +) / Double(idle.count)
         print("harvest rate: 50 hosts, mean idle time between a reply and the next request \(meanIdle) s, delay \(delay) s")
-        #expect(idle.min()! >= delay - 0.002)
+        // (No bound on the smallest idle time: the fixture logs a reply's end after its handler returns,
+        // a few ms after the client may have it all; the politeness bound is the gap between requests, above.)
         #expect(delay / meanIdle >= 0.9, "mean idle \(meanIdle) s for a delay of \(delay) s")
         let total = Double(log.count) / (log.map(\.t).max()! - log.map(\.t).min()!)
         #expect(total >= 0.9 * 50 / delay * 0.8, "total \(total)/s")  // with start-up and the tail of the run
