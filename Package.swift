@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "NianbaoNormalizeTests", dependencies: ["NianbaoNormalize", "NianbaoExtract"]),
         .testTarget(name: "NianbaoSnapshotTests", dependencies: ["NianbaoPipeline", "NianbaoNormalize", "NianbaoFetch", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoStoreTests", dependencies: ["NianbaoStore", "NianbaoSQL", "NianbaoPipeline", "NianbaoTestSupport"]),
-        .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive", "NianbaoTestSupport"]),
+        .testTarget(name: "NianbaoArchiveTests", dependencies: ["NianbaoArchive", "NianbaoFetch", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoFetchTests", dependencies: ["NianbaoFetch", "NianbaoArchive", "NianbaoTestSupport"]),
         .testTarget(name: "NianbaoCLITests", dependencies: ["NianbaoPipeline", "NianbaoArchive", "nianbao", "NianbaoTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ],

@@ -89,7 +89,7 @@ public final class HarvestState {
         let rows = try db.query("SELECT url, kind, attempts, warc, report_id, last_attempt, last_error, status FROM urls ORDER BY url", [])
         for row in rows {
             guard let url = row[0], let u = URL(string: url) else { continue }
-            let key = "\(u.scheme ?? "http")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")"
+            let key = Harvester.hostKey(u)
             var h = hosts[key] ?? Status.Host(host: key)
             switch row[1] {
             case "report": h.reports += 1

@@ -190,7 +190,8 @@ public final class Harvester: @unchecked Sendable {
     /// The URLs that redirected to each queued URL (loop detection).
     var redirectChain: [String: [String]] = [:]
 
-    func hostKey(_ u: URL) -> String { "\(u.scheme ?? "http")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
+    /// Scheme + host + port: the key of politeness, robots.txt and `nianbao status`.
+    static func hostKey(_ u: URL) -> String { "\(u.scheme ?? "http")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
 
     /// Queues a URL once per run (caller holds no lock or the lock; uses its own).
     func enqueue(_ url: String, kind: FetchTask.Kind, depth: Int, site: String?, hops: Int = 0) {
@@ -198,7 +199,7 @@ public final class Harvester: @unchecked Sendable {
             summary.failures["bad_url", default: 0] += 1
             return
         }
-        let host = hostKey(u)
+        let host = Self.hostKey(u)
         // Past --max-pages or --deadline nothing more is queued (what is found is still counted).
         if limitReached {
             if kind == .report, seen.insert(url).inserted { summary.discovered += 1 }

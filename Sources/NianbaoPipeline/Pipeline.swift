@@ -105,11 +105,11 @@ public enum Pipeline {
             throw PipelineError.decode(e.description)
         }
         let page: PageModel = resolved == .html ? HTMLPageReader.read(utf8: decoded.utf8, limits: readerLimits) : TextPageReader.read(decoded.text)
-        let digest = hexDigest(SHA256.hash(data: bytes))
+        let digest = Hex.lowercase(SHA256.hash(data: bytes))
         let sourceURL = url ?? sidecar?.url ?? CrawlHeader.sourceURL(page.headerFields)
         let id: String
         if let u = sourceURL {
-            id = String(hexDigest(SHA256.hash(data: Array(u.utf8))).prefix(20))
+            id = String(Hex.lowercase(SHA256.hash(data: Array(u.utf8))).prefix(20))
         } else {
             id = String(digest.prefix(20))
         }
@@ -123,14 +123,6 @@ public enum Pipeline {
         } catch let e as NormalizeError {
             throw PipelineError.notAReport(e.description)
         }
-    }
-
-    /// Lowercase hex of a digest (String(format:) per byte costs more than the hashing).
-    static func hexDigest<D: Sequence<UInt8>>(_ digest: D) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in digest { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0x0F)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Normalizes a file (and its sidecar, if any). `source.path` is `recordedPath`, by default `path`

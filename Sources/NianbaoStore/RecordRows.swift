@@ -29,15 +29,7 @@ public struct LoadableRecord: Sendable {
 
     /// The digest of a record's canonical bytes (a record file holds exactly those): lowercase hex SHA-256.
     public static func contentDigest<D: DataProtocol>(_ bytes: D) -> String {
-        hex(SHA256.hash(data: bytes))
-    }
-
-    /// Lower-case hex of a digest.
-    static func hex<S: Sequence<UInt8>>(_ digest: S) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in digest { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
+        Hex.lowercase(SHA256.hash(data: bytes))
     }
 
     /// Wraps a record; the digest is taken over its canonical encoding, so formatting never matters.

@@ -444,12 +444,14 @@ public enum RecordReader {
             }
         }
         func isBlank(_ l: ArraySlice<UInt8>) -> Bool { l.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
-        // The first line decides: a whole JSON value on it means NDJSON; else one pretty-printed record.
+        // The first line decides: an object opened and closed on it means NDJSON (a bad line is then
+        // reported as that line); else one pretty-printed record. Not parsed here: each line is parsed
+        // once, below (a directory of one-record files is read at the cost of one parse each).
         var first: ArraySlice<UInt8>?
         while let l = try nextLine() { if !isBlank(l) { first = l; break } }
         guard let firstLine = first else { return }
-        let trimmed = firstLine.drop { $0 == 0x20 || $0 == 0x09 }
-        let wholeFirst = trimmed.first == UInt8(ascii: "{") && (try? JSONParser.parse(Array(firstLine))) != nil
+        let trimmed = firstLine.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        let wholeFirst = trimmed.last == UInt8(ascii: "{") && trimmed.first == UInt8(ascii: "}")
         if !wholeFirst {
             var all = Array(firstLine) + [0x0A]
             while let l = try nextLine() { all += l; all.append(0x0A) }
@@ -510,7 +512,7 @@ public enum RecordReader {
             var h = SHA256()
             h.update(data: bytes)
             h.update(data: [UInt8(0x0A)])
-            let digest = LoadableRecord.hex(h.finalize())
+            let digest = Hex.lowercase(h.finalize())
             if let id = known[digest] { return .known(digest: digest, id: id, line: bytes, origin: origin) }
         }
         do {

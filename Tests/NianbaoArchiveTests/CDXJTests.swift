@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import NianbaoTestSupport
 @testable import NianbaoArchive
+@testable import NianbaoFetch  // SplitMix, the harvester's seeded generator
 
 /// The SURT keys of URLs as Python's `surt` package makes them (what cdxj-indexer and pywb use);
 /// a URL `surt` cannot read is its own key, as in cdxj-indexer.
@@ -53,7 +54,7 @@ func pythonSURT(_ urls: [String]) throws -> [String] {
 
     @Test func surtKeysOfGeneratedURLsAreThePythonPackagesKeys() throws {
         // URLs built from the pieces the canonicalization cares about, 2,000 per run (seeded).
-        var rng = SplitMixTest(seed: UInt64(ProcessInfo.processInfo.environment["NIANBAO_SURT_SEED"] ?? "") ?? 20261206)
+        var rng = SplitMix(seed: UInt64(ProcessInfo.processInfo.environment["NIANBAO_SURT_SEED"] ?? "") ?? 20261206)
         let schemes = ["http://", "https://", "HTTP://", "", "http://http://"]
         let hosts = ["www.gov.cn", "WWW3.Example.ORG", "example.com.", "sub.www.example.com", "10.0.0.1", "3232235777", "0x7f.1", "xn--fiqs8s.cn", "a..b.cn", "%77ww.example.com", "政府.cn", "Bücher.DE", "%E5%B9%B4.cn"]
         let ports = ["", ":80", ":443", ":8080", ":0", ":"]
@@ -80,18 +81,5 @@ func pythonSURT(_ urls: [String]) throws -> [String] {
         // No Content-Type: no mime field (as json.dumps of the fields present).
         let bare = CDXJ.Entry(url: "http://e.com/", date: "2024-02-01T03:04:05Z", mime: nil, status: 404, digest: nil, length: 1, offset: 0, filename: "f")
         #expect(bare.line == #"com,e)/ 20240201030405 {"url": "http://e.com/", "status": "404", "length": "1", "offset": "0", "filename": "f"}"#)
-    }
-}
-
-/// A small seeded generator for the URL grammar.
-struct SplitMixTest: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
