@@ -50,13 +50,13 @@ let package = Package(
             dependencies: ["CCurl", "NianbaoSQL", "NianbaoArchive", "NianbaoExtract", "NianbaoDecode",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The SQL connection protocol and SQLite, shared by the harvest state and the sinks.
-        .target(name: "NianbaoSQL", dependencies: ["CSQLite"]),
+        // The SQL connection protocol, SQLite and PostgreSQL (libpq), shared by the harvest state and the sinks.
+        .target(name: "NianbaoSQL", dependencies: ["CSQLite", "CLibPQ"]),
         // Sinks: records -> SQLite, PostgreSQL, NDJSON, CSV (relational schema, migrations, bulk loads).
         .target(
             name: "NianbaoStore",
             dependencies: [
-                "NianbaoSQL", "CLibPQ", "NianbaoNormalize", "NianbaoEncode",
+                "NianbaoSQL", "NianbaoNormalize", "NianbaoEncode",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

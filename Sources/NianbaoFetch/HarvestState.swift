@@ -23,15 +23,30 @@ public struct URLState: Sendable, Equatable {
     public var reportID: String?
 }
 
-/// The harvest state in one SQLite file: per URL the validators, payload digest, last status and
-/// attempt, last capture and report id; and one row per run.
-public final class HarvestState {
-    let db: SQLiteConnection
-    /// The file.
+/// The harvest state: per URL the validators, payload digest, last status and attempt, last capture
+/// and report id; one row per run; what each sink committed. In one SQLite file (one harvest at a
+/// time), or in PostgreSQL (`postgres://…`, schema `nianbao_harvest`), where several workers share
+/// it and the frontier, per-host politeness and leases live too (``SharedFrontier``).
+public final class HarvestState: @unchecked Sendable {
+    let db: SQLConnection
+    /// Every use of the connection holds this lock (a libpq connection serves one thread at a time,
+    /// and a transaction's statements must not interleave with another thread's).
+    let lock = NSRecursiveLock()
+    /// The file, or the PostgreSQL URL with its password redacted.
     public let path: String
+    /// True when the state is in PostgreSQL and may be shared by several workers.
+    public var isShared: Bool { db.dialect == .postgres }
+    /// The schema version of a PostgreSQL state (one migration so far).
+    public static let sharedSchemaVersion = 1
 
-    /// Opens (creating) the state file.
+    /// Opens (creating) the state: a SQLite file, or a PostgreSQL database given by a `postgres://` URL.
     public init(path: String) throws {
+        if PostgresConnection.isURL(path) {
+            self.path = PostgresConnection.redact(path)
+            do { db = try PostgresConnection(url: path) } catch { throw HarvestError.io("\(self.path): \(error)") }
+            try Self.migrateShared(db)
+            return
+        }
         self.path = path
         do { db = try SQLiteConnection(path: path) } catch { throw HarvestError.io("\(path): \(error)") }
         try db.exec("""
@@ -45,7 +60,61 @@ public final class HarvestState {
             CREATE TABLE IF NOT EXISTS sink_loads (
               sink TEXT NOT NULL, report_id TEXT NOT NULL, digest TEXT NOT NULL, loaded_at TEXT NOT NULL,
               PRIMARY KEY (sink, report_id));
+            CREATE TABLE IF NOT EXISTS run_files (run_id INTEGER PRIMARY KEY, warc TEXT NOT NULL);
             """)
+    }
+
+    /// Creates the PostgreSQL state's tables once: workers starting together wait on an advisory lock,
+    /// and the first one migrates (noted in `migrations`); the others find it done.
+    static func migrateShared(_ db: SQLConnection) throws {
+        try db.exec("SET search_path = nianbao_harvest")
+        try db.transaction {
+            try db.serialize(0x6E69_616E_6861_7276)  // "nianharv"
+            try db.exec("CREATE SCHEMA IF NOT EXISTS nianbao_harvest")
+            try db.exec("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL, applied_by TEXT NOT NULL)")
+            let version = Int(try db.query("SELECT COALESCE(MAX(version), 0) FROM migrations", []).first?.first.flatMap { $0 } ?? "0") ?? 0
+            guard version < 1 else { return }
+            try db.exec("""
+                CREATE TABLE urls (
+                  url TEXT PRIMARY KEY, kind TEXT NOT NULL, etag TEXT, last_modified TEXT, payload_digest TEXT,
+                  status INTEGER, attempts INTEGER NOT NULL DEFAULT 0, last_attempt TEXT, last_error TEXT,
+                  warc TEXT, warc_offset BIGINT, report_id TEXT, first_seen TEXT, changed_at TEXT,
+                  normalized INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE runs (
+                  run_id BIGSERIAL PRIMARY KEY, started TEXT NOT NULL, finished TEXT, summary TEXT,
+                  worker TEXT, round_id BIGINT, heartbeat DOUBLE PRECISION, fetched INTEGER NOT NULL DEFAULT 0,
+                  last_error TEXT);
+                CREATE TABLE sink_loads (
+                  sink TEXT NOT NULL, report_id TEXT NOT NULL, digest TEXT NOT NULL, loaded_at TEXT NOT NULL,
+                  PRIMARY KEY (sink, report_id));
+                CREATE TABLE run_files (run_id BIGINT PRIMARY KEY, warc TEXT NOT NULL);
+                CREATE TABLE rounds (round_id BIGSERIAL PRIMARY KEY, started DOUBLE PRECISION NOT NULL, finished DOUBLE PRECISION);
+                CREATE TABLE hosts (
+                  host TEXT PRIMARY KEY, delay DOUBLE PRECISION NOT NULL, next_allowed DOUBLE PRECISION NOT NULL DEFAULT 0,
+                  holder BIGINT, hold_expires DOUBLE PRECISION, failures INTEGER NOT NULL DEFAULT 0, parked_round BIGINT,
+                  robots_round BIGINT, robots TEXT);
+                CREATE TABLE frontier (
+                  url TEXT PRIMARY KEY, seq BIGSERIAL, round_id BIGINT NOT NULL, host TEXT NOT NULL, kind TEXT NOT NULL,
+                  depth INTEGER NOT NULL, site TEXT, hops INTEGER NOT NULL DEFAULT 0, chain TEXT, attempt INTEGER NOT NULL DEFAULT 0,
+                  status TEXT NOT NULL, not_before DOUBLE PRECISION NOT NULL DEFAULT 0, lease_owner BIGINT, last_error TEXT);
+                CREATE INDEX frontier_claim ON frontier (host, round_id, status);
+                CREATE INDEX frontier_owner ON frontier (lease_owner) WHERE lease_owner IS NOT NULL;
+                """)
+            _ = try db.portableQuery("INSERT INTO migrations VALUES (1, EXTRACT(EPOCH FROM clock_timestamp()), ?)",
+                                     [.text("\(ProcessInfo.processInfo.hostName) pid \(getpid())")])
+        }
+    }
+
+    /// Runs `body` holding the connection.
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Runs one `?`-placeholder statement holding the connection.
+    func q(_ sql: String, _ params: [SQLValue] = []) throws -> [[String?]] {
+        try locked { try db.portableQuery(sql, params) }
     }
 
     /// What an operator asks of a harvest state (`nianbao status`).
@@ -86,7 +155,7 @@ public final class HarvestState {
     /// the latest `runs` runs, newest first.
     public func status(runs limit: Int = 5) throws -> Status {
         var hosts: [String: Status.Host] = [:]
-        let rows = try db.query("SELECT url, kind, attempts, warc, report_id, last_attempt, last_error, status FROM urls ORDER BY url", [])
+        let rows = try q("SELECT url, kind, attempts, warc, report_id, last_attempt, last_error, status FROM urls ORDER BY url", [])
         for row in rows {
             guard let url = row[0], let u = URL(string: url) else { continue }
             let key = Harvester.hostKey(u)
@@ -114,7 +183,7 @@ public final class HarvestState {
             }
             hosts[key] = h
         }
-        let runs = try db.query("SELECT run_id, started, finished, summary FROM runs ORDER BY run_id DESC LIMIT \(limit)", []).compactMap { r -> Status.Run? in
+        let runs = try q("SELECT run_id, started, finished, summary FROM runs ORDER BY run_id DESC LIMIT \(limit)", []).compactMap { r -> Status.Run? in
             guard let id = r[0].flatMap({ Int($0) }), let started = r[1] else { return nil }
             return Status.Run(id: id, started: started, finished: r[2], summary: r[3])
         }
@@ -125,7 +194,7 @@ public final class HarvestState {
     /// since 1970). `sink` is the sink's description, e.g. `sqlite:nianbao.sqlite`.
     public func loadedDigests(sink: String) throws -> [String: (digest: String, at: Double)] {
         var out: [String: (digest: String, at: Double)] = [:]
-        for r in try db.query("SELECT report_id, digest, loaded_at FROM sink_loads WHERE sink = ?", [.text(sink)]) {
+        for r in try q("SELECT report_id, digest, loaded_at FROM sink_loads WHERE sink = ?", [.text(sink)]) {
             if let id = r[0], let d = r[1] { out[id] = (d, r[2].flatMap(Double.init) ?? 0) }
         }
         return out
@@ -135,19 +204,19 @@ public final class HarvestState {
     /// run killed before that leaves them unmarked and the next run loads them.
     public func markLoaded(sink: String, _ items: [(id: String, digest: String)], at time: Double) throws {
         guard !items.isEmpty else { return }
-        try db.transaction {
+        try locked { try db.transaction {
             for item in items {
-                _ = try db.query("""
+                _ = try q("""
                     INSERT INTO sink_loads (sink, report_id, digest, loaded_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(sink, report_id) DO UPDATE SET digest = excluded.digest, loaded_at = excluded.loaded_at
                     """, [.text(sink), .text(item.id), .text(item.digest), .text(String(time))])
             }
-        }
+        } }
     }
 
     /// The state of a URL, if it was ever seen.
     public func get(_ url: String) throws -> URLState? {
-        let rows = try db.query("SELECT url, kind, etag, last_modified, payload_digest, status, warc, warc_offset, report_id FROM urls WHERE url = ?", [.text(url)])
+        let rows = try q("SELECT url, kind, etag, last_modified, payload_digest, status, warc, warc_offset, report_id FROM urls WHERE url = ?", [.text(url)])
         guard let r = rows.first else { return nil }
         return URLState(url: r[0]!, kind: r[1] ?? "report", etag: r[2], lastModified: r[3], payloadDigest: r[4],
                         status: r[5].flatMap { Int($0) }, warc: r[6], warcOffset: r[7].flatMap { Int($0) }, reportID: r[8])
@@ -155,7 +224,7 @@ public final class HarvestState {
 
     /// Records an attempt that gave no new capture (304, same payload, an error).
     public func recordAttempt(_ url: String, kind: String, status: Int?, error: String?, at time: String) throws {
-        _ = try db.query("""
+        _ = try q("""
             INSERT INTO urls (url, kind, status, attempts, last_attempt, last_error, first_seen) VALUES (?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT(url) DO UPDATE SET status = COALESCE(excluded.status, urls.status), attempts = urls.attempts + 1,
               last_attempt = excluded.last_attempt, last_error = excluded.last_error
@@ -164,7 +233,7 @@ public final class HarvestState {
 
     /// Records a new capture.
     public func recordCapture(_ s: URLState, at time: String) throws {
-        _ = try db.query("""
+        _ = try q("""
             INSERT INTO urls (url, kind, etag, last_modified, payload_digest, status, attempts, last_attempt, last_error, warc, warc_offset, report_id, first_seen, changed_at, normalized, captures)
             VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL, ?, ?, ?, ?, ?, 0, 1)
             ON CONFLICT(url) DO UPDATE SET kind = excluded.kind, etag = excluded.etag, last_modified = excluded.last_modified,
@@ -180,17 +249,17 @@ public final class HarvestState {
 
     /// Sets the report id of a URL's current capture.
     public func setReportID(_ url: String, _ id: String) throws {
-        _ = try db.query("UPDATE urls SET report_id = ? WHERE url = ?", [.text(id), .text(url)])
+        _ = try q("UPDATE urls SET report_id = ? WHERE url = ?", [.text(id), .text(url)])
     }
 
     /// Notes that a capture was handed to normalization (whatever came of it).
     public func markNormalized(_ url: String) throws {
-        _ = try db.query("UPDATE urls SET normalized = 1 WHERE url = ?", [.text(url)])
+        _ = try q("UPDATE urls SET normalized = 1 WHERE url = ?", [.text(url)])
     }
 
     /// Report captures never handed to normalization: (url, warc, offset, had an earlier capture).
     public func unnormalizedReports() throws -> [(String, String, Int, Bool)] {
-        try db.query("SELECT url, warc, warc_offset, captures FROM urls WHERE kind = 'report' AND warc IS NOT NULL AND normalized = 0", []).compactMap { r in
+        try q("SELECT url, warc, warc_offset, captures FROM urls WHERE kind = 'report' AND warc IS NOT NULL AND normalized = 0", []).compactMap { r in
             guard let u = r[0], let w = r[1], let o = r[2].flatMap({ Int($0) }) else { return nil }
             return (u, w, o, (r[3].flatMap { Int($0) } ?? 1) > 1)
         }
@@ -199,18 +268,17 @@ public final class HarvestState {
     /// How many captures each URL has had (tests: "captured exactly once").
     public func captureCounts() throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for r in try db.query("SELECT url, captures FROM urls", []) { if let u = r[0] { out[u] = Int(r[1] ?? "0") ?? 0 } }
+        for r in try q("SELECT url, captures FROM urls", []) { if let u = r[0] { out[u] = Int(r[1] ?? "0") ?? 0 } }
         return out
     }
 
     /// Starts a run; returns its id.
     public func beginRun(at time: String) throws -> Int {
-        _ = try db.query("INSERT INTO runs (started) VALUES (?)", [.text(time)])
-        return Int(try db.query("SELECT MAX(run_id) FROM runs", []).first?.first.flatMap { $0 } ?? "0") ?? 0
+        Int(try q("INSERT INTO runs (started) VALUES (?) RETURNING run_id", [.text(time)]).first?.first.flatMap { $0 } ?? "0") ?? 0
     }
 
     /// Ends a run with its summary.
     public func endRun(_ id: Int, at time: String, summary: String) throws {
-        _ = try db.query("UPDATE runs SET finished = ?, summary = ? WHERE run_id = ?", [.text(time), .text(summary), .int(id)])
+        _ = try q("UPDATE runs SET finished = ?, summary = ? WHERE run_id = ?", [.text(time), .text(summary), .int(id)])
     }
 }

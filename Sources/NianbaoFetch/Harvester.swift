@@ -595,14 +595,12 @@ public final class Harvester: @unchecked Sendable {
     // MARK: recovery
 
     func markRunFile(_ name: String) throws {
-        try state.db.exec("CREATE TABLE IF NOT EXISTS run_files (run_id INTEGER PRIMARY KEY, warc TEXT NOT NULL)")
-        _ = try state.db.query("INSERT OR REPLACE INTO run_files (run_id, warc) VALUES (?, ?)", [.int(runID), .text(name)])
+        _ = try state.q("INSERT INTO run_files (run_id, warc) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET warc = excluded.warc", [.int(runID), .text(name)])
     }
 
     /// Repairs the WARC files of runs that never finished and brings their captures into the state.
     func recoverInterruptedRuns() throws {
-        try state.db.exec("CREATE TABLE IF NOT EXISTS run_files (run_id INTEGER PRIMARY KEY, warc TEXT NOT NULL)")
-        let rows = try state.db.query("SELECT f.run_id, f.warc FROM run_files f JOIN runs r ON r.run_id = f.run_id WHERE r.finished IS NULL ORDER BY f.run_id", [])
+        let rows = try state.q("SELECT f.run_id, f.warc FROM run_files f JOIN runs r ON r.run_id = f.run_id WHERE r.finished IS NULL ORDER BY f.run_id", [])
         for row in rows {
             guard let runID = row[0].flatMap({ Int($0) }), let name = row[1] else { continue }
             let path = options.warcDirectory + "/" + name

@@ -177,39 +177,53 @@ public struct PolitenessScheduler: Sendable {
         // Spacing also counts from the end of this request, so the server never sees two requests
         // closer than the delay, whatever the connection set-up or response times.
         s.nextAllowed = max(s.nextAllowed, now + s.delay)
+        let d = Self.decide(outcome, attempt: task.attempt, failures: s.failures, policy: policy) { backoff($0) }
+        s.failures = d.failures
+        if let w = d.hostWait { s.nextAllowed = max(s.nextAllowed, now + w) }
         var retryAt: Double?
-        var parkedNow = false
+        if d.park {
+            s.parked = true
+            queued -= s.queue.count
+            s.queue.removeAll()
+        } else if d.retry {
+            var t = task
+            t.attempt += 1
+            s.queue.pushFront(t)
+            queued += 1
+            retryAt = s.nextAllowed
+        }
+        let parkedNow = d.park
+        return (retryAt, parkedNow)
+    }
+
+    /// What an attempt's outcome does to its host and its task: the retry policy alone, shared by
+    /// this scheduler and the PostgreSQL frontier several workers share.
+    public struct Decision: Sendable, Equatable {
+        /// Seconds from now the host must wait at least (Retry-After, backoff), besides its delay.
+        public var hostWait: Double?
+        /// The task is tried again (attempt + 1) when the host allows.
+        public var retry: Bool
+        /// The host's consecutive transient failures after this outcome.
+        public var failures: Int
+        /// The host is parked for the rest of the run.
+        public var park: Bool
+    }
+
+    /// Decides what `outcome` of attempt `attempt` does, given the host's consecutive failures so far;
+    /// `backoff` gives the jittered wait before retry number `attempt + 1`.
+    public static func decide(_ outcome: AttemptOutcome, attempt: Int, failures: Int, policy: PolitenessPolicy,
+                              backoff: (Int) -> Double) -> Decision {
         switch outcome {
         case .done, .permanent:
-            s.failures = 0
+            return Decision(hostWait: nil, retry: false, failures: 0, park: false)
         case .retryAfter(_, let seconds):
-            let wait = min(policy.maxWait, seconds ?? backoff(task.attempt))
-            s.nextAllowed = max(s.nextAllowed, now + wait)
-            if task.attempt < policy.maxRetries {
-                var t = task
-                t.attempt += 1
-                s.queue.pushFront(t)
-                queued += 1
-                retryAt = s.nextAllowed
-            }
+            let wait = min(policy.maxWait, seconds ?? backoff(attempt))
+            return Decision(hostWait: wait, retry: attempt < policy.maxRetries, failures: failures, park: false)
         case .transient:
-            s.failures += 1
-            if s.failures >= policy.parkAfter {
-                s.parked = true
-                queued -= s.queue.count
-                s.queue.removeAll()
-                parkedNow = true
-            } else if task.attempt < policy.maxRetries {
-                let wait = backoff(task.attempt)
-                s.nextAllowed = max(s.nextAllowed, now + wait)
-                var t = task
-                t.attempt += 1
-                s.queue.pushFront(t)
-                queued += 1
-                retryAt = s.nextAllowed
-            }
+            if failures + 1 >= policy.parkAfter { return Decision(hostWait: nil, retry: false, failures: failures + 1, park: true) }
+            guard attempt < policy.maxRetries else { return Decision(hostWait: nil, retry: false, failures: failures + 1, park: false) }
+            return Decision(hostWait: backoff(attempt), retry: true, failures: failures + 1, park: false)
         }
-        return (retryAt, parkedNow)
     }
 
     /// True when a host was parked.
@@ -218,7 +232,11 @@ public struct PolitenessScheduler: Sendable {
     /// Tasks still queued (all hosts).
     public var pending: Int { queued }
 
-    mutating func backoff(_ attempt: Int) -> Double {
+    /// The jittered exponential backoff before retry number `attempt + 1`.
+    mutating func backoff(_ attempt: Int) -> Double { Self.backoff(attempt, policy: policy, rng: &rng) }
+
+    /// `backoffBase × 2^attempt`, ±25 % jitter from `rng`, at most `maxWait`.
+    static func backoff(_ attempt: Int, policy: PolitenessPolicy, rng: inout SplitMix) -> Double {
         let base = policy.backoffBase * Double(1 << min(attempt, 16))
         let jitter = 0.75 + 0.5 * rng.nextUnit()
         return min(policy.maxWait, base * jitter)

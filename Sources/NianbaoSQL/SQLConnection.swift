@@ -33,6 +33,17 @@ extension SQLConnection {
     /// A parameter placeholder for position `i` (1-based).
     public func placeholder(_ i: Int) -> String { dialect == .postgres ? "$\(i)" : "?" }
 
+    /// Runs one statement written with `?` placeholders in either dialect (they become `$1`, `$2` …
+    /// on PostgreSQL; the statement must have no `?` inside a string literal).
+    public func portableQuery(_ sql: String, _ params: [SQLValue] = []) throws -> [[String?]] {
+        guard dialect == .postgres, sql.contains("?") else { return try query(sql, params) }
+        var out = "", n = 0
+        for ch in sql {
+            if ch == "?" { n += 1; out += "$\(n)" } else { out.append(ch) }
+        }
+        return try query(out, params)
+    }
+
     /// Begins a transaction that will write. SQLite takes the write lock now (`BEGIN IMMEDIATE`), so a
     /// second writer waits for it (busy timeout) instead of failing when a read lock cannot be upgraded.
     public func beginWrite() throws {

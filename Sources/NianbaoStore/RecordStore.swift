@@ -72,12 +72,7 @@ public final class RecordStore {
         self.location = location
     }
 
-    static func redact(_ url: String) -> String {
-        guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at else { return url }
-        let userinfo = url[scheme.upperBound..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
-    }
+    static func redact(_ url: String) -> String { PostgresConnection.redact(url) }
 
     // MARK: schema
 

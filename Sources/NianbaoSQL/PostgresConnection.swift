@@ -1,13 +1,13 @@
 import CLibPQ
 import Foundation
-import NianbaoSQL
 
-/// A PostgreSQL connection through libpq.
-final class PostgresConnection: SQLConnection {
-    let dialect = SQLDialect.postgres
+/// A PostgreSQL connection through libpq (one thread at a time, like the connection it wraps).
+public final class PostgresConnection: SQLConnection {
+    public let dialect = SQLDialect.postgres
     private let conn: OpaquePointer?
 
-    init(url: String) throws {
+    /// Connects (`postgres://user@host:port/db` or any libpq connection string).
+    public init(url: String) throws {
         if let reason = nianbao_pq_load_error() {
             throw SQLError.database("cannot load libpq (\(NIANBAO_LIBPQ_SONAME)) for PostgreSQL: \(String(cString: reason))")
         }
@@ -21,6 +21,17 @@ final class PostgresConnection: SQLConnection {
     }
 
     deinit { nianbao_PQfinish(conn) }
+
+    /// The URL with its password replaced by `***`, for messages and logs.
+    public static func redact(_ url: String) -> String {
+        guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at else { return url }
+        let userinfo = url[scheme.upperBound..<at]
+        guard let colon = userinfo.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+
+    /// True for a `postgres://` or `postgresql://` URL.
+    public static func isURL(_ s: String) -> Bool { s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") }
 
     /// libpq's messages span lines ("…Connection refused\n\tIs the server running…", "ERROR: …\n
     /// DETAIL: …"); errors are reported on one line.
@@ -39,13 +50,13 @@ final class PostgresConnection: SQLConnection {
         }
     }
 
-    func exec(_ sql: String) throws {
+    public func exec(_ sql: String) throws {
         let res = nianbao_PQexec(conn, sql)
         try check(res, PGRES_COMMAND_OK, PGRES_TUPLES_OK)
         nianbao_PQclear(res)
     }
 
-    func query(_ sql: String, _ params: [SQLValue]) throws -> [[String?]] {
+    public func query(_ sql: String, _ params: [SQLValue]) throws -> [[String?]] {
         let texts: [String?] = params.map {
             switch $0 {
             case .null: return nil
@@ -73,7 +84,7 @@ final class PostgresConnection: SQLConnection {
     }
 
     /// COPY … FROM STDIN in text format, sent in chunks of about 1 MB.
-    func bulkInsert(_ table: String, columns: [String], rows: [[SQLValue]]) throws {
+    public func bulkInsert(_ table: String, columns: [String], rows: [[SQLValue]]) throws {
         guard !rows.isEmpty else { return }
         let res = nianbao_PQexec(conn, "COPY \(table) (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) FROM STDIN")
         try check(res, PGRES_COPY_IN)
