@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "nianbao",
             dependencies: [
-                "NianbaoPipeline", "NianbaoStore", "NianbaoFetch", "NianbaoEncode", "NianbaoReview",
+                "NianbaoPipeline", "NianbaoStore", "NianbaoFetch", "NianbaoEncode", "NianbaoReview", "NianbaoSQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

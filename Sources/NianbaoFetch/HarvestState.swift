@@ -82,7 +82,7 @@ public final class HarvestState: @unchecked Sendable {
                   normalized INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE runs (
                   run_id BIGSERIAL PRIMARY KEY, started TEXT NOT NULL, finished TEXT, summary TEXT,
-                  worker TEXT, round_id BIGINT, heartbeat DOUBLE PRECISION, fetched INTEGER NOT NULL DEFAULT 0,
+                  worker TEXT, machine TEXT, round_id BIGINT, heartbeat DOUBLE PRECISION, lease_seconds DOUBLE PRECISION, fetched INTEGER NOT NULL DEFAULT 0,
                   last_error TEXT);
                 CREATE TABLE sink_loads (
                   sink TEXT NOT NULL, report_id TEXT NOT NULL, digest TEXT NOT NULL, loaded_at TEXT NOT NULL,
@@ -132,7 +132,42 @@ public final class HarvestState: @unchecked Sendable {
             public var lastError: String?
             /// The URL of ``lastError``.
             public var lastErrorURL: String?
+            /// Shared state, latest round: URLs pending (not yet fetched) and leased (being fetched by a worker).
+            public var pending = 0, leased = 0
+            /// Shared state: parked in the latest round after repeated failures.
+            public var parked = false
         }
+        /// One worker of a shared state (one run of `harvest`).
+        public struct Worker: Sendable {
+            /// Its run.
+            public var run: Int
+            /// Its name (`--worker`) and machine.
+            public var name: String, machine: String
+            /// `running` (heartbeat within its lease time), `finished`, or `dead` (no heartbeat for longer: its
+            /// leases go to others once a worker recovers it).
+            public var state: String
+            /// Seconds since its last heartbeat.
+            public var silence: Double?
+            /// URLs it holds leased now.
+            public var leases: Int
+            /// Requests it made.
+            public var fetched: Int
+            /// Its latest failure (reason and URL).
+            public var lastError: String?
+        }
+        /// The latest round of a shared state.
+        public struct Round: Sendable {
+            /// Its number.
+            public var id: Int
+            /// True when it ended.
+            public var finished: Bool
+            /// URLs by state: pending, leased, done, dropped (a parked host's, or never startable).
+            public var pending = 0, leased = 0, done = 0, dropped = 0
+        }
+        /// Workers of a shared state (the latest `runs` runs), newest first.
+        public var workers: [Worker] = []
+        /// The latest round of a shared state.
+        public var round: Round?
         /// One run.
         public struct Run: Sendable {
             /// Run number.
@@ -187,7 +222,42 @@ public final class HarvestState: @unchecked Sendable {
             guard let id = r[0].flatMap({ Int($0) }), let started = r[1] else { return nil }
             return Status.Run(id: id, started: started, finished: r[2], summary: r[3])
         }
-        return Status(hosts: hosts.keys.sorted().map { hosts[$0]! }, runs: runs)
+        var status = Status(hosts: hosts.keys.sorted().map { hosts[$0]! }, runs: runs)
+        if isShared { try addShared(to: &status, hosts: &hosts, limit: limit) }
+        return status
+    }
+
+    /// The frontier's view of the latest round, per host and per worker.
+    func addShared(to status: inout Status, hosts: inout [String: Status.Host], limit: Int) throws {
+        let now = "EXTRACT(EPOCH FROM clock_timestamp())"
+        guard let r = try q("SELECT round_id, finished IS NOT NULL FROM rounds ORDER BY round_id DESC LIMIT 1").first, let id = r[0].flatMap({ Int($0) }) else { return }
+        var round = Status.Round(id: id, finished: r[1] == "t")
+        for row in try q("SELECT f.host, f.status, count(*), h.parked_round IS NOT DISTINCT FROM ? FROM frontier f JOIN hosts h ON h.host = f.host WHERE f.round_id = ? GROUP BY 1, 2, 4",
+                         [.int(id), .int(id)]) {
+            guard let host = row[0], let n = row[2].flatMap({ Int($0) }) else { continue }
+            var h = hosts[host] ?? Status.Host(host: host)
+            switch row[1] {
+            case "pending": h.pending += n; round.pending += n
+            case "leased": h.leased += n; round.leased += n
+            case "done": round.done += n
+            default: round.dropped += n
+            }
+            if row[3] == "t" { h.parked = true }
+            hosts[host] = h
+        }
+        status.hosts = hosts.keys.sorted().map { hosts[$0]! }
+        status.round = round
+        status.workers = try q("""
+            SELECT r.run_id, r.worker, r.machine, r.finished IS NOT NULL, \(now) - r.heartbeat, COALESCE(r.lease_seconds, 60), r.fetched, r.last_error,
+                   (SELECT count(*) FROM frontier f WHERE f.lease_owner = r.run_id AND f.status = 'leased')
+            FROM runs r WHERE r.worker IS NOT NULL ORDER BY r.run_id DESC LIMIT ?
+            """, [.int(limit)]).compactMap { row in
+            guard let run = row[0].flatMap({ Int($0) }) else { return nil }
+            let silence = row[4].flatMap(Double.init)
+            let state = row[3] == "t" ? "finished" : (silence ?? .infinity) <= (row[5].flatMap(Double.init) ?? 60) ? "running" : "dead"
+            return Status.Worker(run: run, name: row[1] ?? "", machine: row[2] ?? "", state: state, silence: silence,
+                                 leases: row[8].flatMap { Int($0) } ?? 0, fetched: row[6].flatMap { Int($0) } ?? 0, lastError: row[7])
+        }
     }
 
     /// What a sink has committed: per report id the content digest and when it was noted (seconds
@@ -258,8 +328,10 @@ public final class HarvestState: @unchecked Sendable {
     }
 
     /// Report captures never handed to normalization: (url, warc, offset, had an earlier capture).
-    public func unnormalizedReports() throws -> [(String, String, Int, Bool)] {
-        try q("SELECT url, warc, warc_offset, captures FROM urls WHERE kind = 'report' AND warc IS NOT NULL AND normalized = 0", []).compactMap { r in
+    /// Only those captured into the WARC file `warc` when it is given.
+    public func unnormalizedReports(inWARC warc: String? = nil) throws -> [(String, String, Int, Bool)] {
+        try q("SELECT url, warc, warc_offset, captures FROM urls WHERE kind = 'report' AND warc IS NOT NULL AND normalized = 0"
+              + (warc == nil ? "" : " AND warc = ?"), warc.map { [.text($0)] } ?? []).compactMap { r in
             guard let u = r[0], let w = r[1], let o = r[2].flatMap({ Int($0) }) else { return nil }
             return (u, w, o, (r[3].flatMap { Int($0) } ?? 1) > 1)
         }

@@ -24,6 +24,12 @@ public struct HarvestOptions: Sendable {
     public var maxDecodedBytes = 64 << 20
     /// Product token matched against robots.txt user-agent lines.
     public var robotsToken = "nianbao"
+    /// This worker's name in a shared (PostgreSQL) state, its WARC file names and `nianbao status`
+    /// (default: host name and process id).
+    public var workerName: String?
+    /// Shared state: seconds without a heartbeat after which a worker counts as dead and other
+    /// workers recover its captures and take over its URLs.
+    public var leaseSeconds = 60.0
 
     /// Creates options.
     public init(statePath: String, warcDirectory: String) {
@@ -127,6 +133,13 @@ public final class Harvester: @unchecked Sendable {
     /// Follow-ups (archive, discover, normalize) running now.
     var followUpsRunning = 0
     var runID = 0
+    /// The frontier several workers share, when the state is in PostgreSQL.
+    var frontier: SharedFrontier?
+    /// The latest URL that failed for good, and why (for `nianbao status`).
+    var lastFailure: String?
+    /// True while a thread recovers dead workers' runs (one at a time).
+    var recoveringDeadRuns = false
+    var lastDeadRunCheck = 0.0
     let startTime = Date()
     /// Receives new and changed report pages; returns the record id, or an error reason.
     let onReport: (CapturedPage) -> Result<String, HarvestFailureReason>
@@ -158,18 +171,13 @@ public final class Harvester: @unchecked Sendable {
     /// Runs the harvest over a sites file. Throws only for setup problems; per-URL problems are counted.
     public func run(_ sites: SitesFile) throws -> HarvestSummary {
         try HTTPClient.globalInit()
+        if state.isShared { return try runShared(sites) }
         try recoverInterruptedRuns()
         runID = try state.beginRun(at: Self.isoNow())
         let stamp = Self.isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
         warcName = "nianbao-\(stamp)-\(runID).warc.gz"
         try markRunFile(warcName)
-        for site in sites.sites {
-            let key = site.name ?? site.listings.first ?? "site"
-            sitePatterns[key] = (site.reportPatterns ?? []).compactMap { try? NSRegularExpression(pattern: $0) }
-            siteLimits[key] = (site.maxListingPages ?? 50, site.maxDepth ?? 3)
-            for l in site.listings { enqueue(l, kind: .listing, depth: 0, site: key) }
-        }
-        for u in sites.urls { enqueue(u, kind: .report, depth: 0, site: nil) }
+        for (url, kind, site) in seeds(sites) { enqueue(url, kind: kind, depth: 0, site: site) }
 
         let workers = max(1, options.politeness.globalConcurrency)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in self.workerLoop() }
@@ -179,6 +187,75 @@ public final class Harvester: @unchecked Sendable {
         }
         try state.endRun(runID, at: Self.isoNow(), summary: summary.line)
         return summary
+    }
+
+    /// The sites file's listing pages and report URLs (with their site's key); notes each site's
+    /// report patterns and limits.
+    func seeds(_ sites: SitesFile) -> [(String, FetchTask.Kind, String?)] {
+        var out: [(String, FetchTask.Kind, String?)] = []
+        for site in sites.sites {
+            let key = site.name ?? site.listings.first ?? "site"
+            sitePatterns[key] = (site.reportPatterns ?? []).compactMap { try? NSRegularExpression(pattern: $0) }
+            siteLimits[key] = (site.maxListingPages ?? 50, site.maxDepth ?? 3)
+            out += site.listings.map { ($0, .listing, key) }
+        }
+        return out + sites.urls.map { ($0, .report, nil) }
+    }
+
+    /// The run of one worker of several sharing a PostgreSQL state: recovers dead workers' runs,
+    /// joins the open round with the seeds, and claims URLs from the shared frontier until the round
+    /// has nothing pending or leased (or a limit of this worker is reached).
+    func runShared(_ sites: SitesFile) throws -> HarvestSummary {
+        runID = try state.beginRun(at: Self.isoNow())
+        let worker = Self.workerName(options.workerName)
+        let stamp = Self.isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        warcName = "nianbao-\(stamp)-\(worker)-\(runID).warc.gz"
+        try markRunFile(warcName)
+        var entries: [SharedFrontier.Entry] = []
+        for (url, kind, site) in seeds(sites) {
+            guard let u = URL(string: url), u.host != nil else { summary.failures["bad_url", default: 0] += 1; continue }
+            let host = Self.hostKey(u)
+            entries.append(.init(url: host + "/robots.txt", host: host, kind: .robots, depth: 0, site: nil))
+            entries.append(.init(url: url, host: host, kind: kind, depth: 0, site: site))
+        }
+        let frontier = try SharedFrontier(state: state, run: runID, worker: worker, policy: options.politeness, leaseSeconds: options.leaseSeconds,
+                                          holdSeconds: options.leaseSeconds + Double(options.client.totalTimeout), seeds: entries)
+        self.frontier = frontier
+        summary.discovered += frontier.newSeeds.filter { $0.kind == .report }.count
+        for e in entries {
+            seen.insert(e.url)
+            siteOf[e.url] = e.site
+        }
+        // The heartbeat keeps this worker's leases; it stops when the run ends.
+        let stop = DispatchSemaphore(value: 0)
+        let beating = DispatchGroup()
+        beating.enter()
+        Thread.detachNewThread { [self] in
+            defer { beating.leave() }
+            repeat {
+                lock.lock()
+                let fetched = summary.fetched, failure = lastFailure
+                lock.unlock()
+                do { try frontier.heartbeat(fetched: fetched, lastError: failure) } catch { log("nianbao harvest: error: heartbeat: \(error)") }
+            } while stop.wait(timeout: .now() + max(0.1, options.leaseSeconds / 4)) == .timedOut
+        }
+        recoverDeadWorkers(force: true)
+        let workers = max(1, options.politeness.globalConcurrency)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in self.sharedWorkerLoop(frontier) }
+        if let w = writer {
+            do { try CDXJ.writeIndex(forWARC: w.path) } catch { log("nianbao harvest: error: cannot index \(w.path): \(error)") }
+        }
+        stop.signal()
+        beating.wait()
+        try state.endRun(runID, at: Self.isoNow(), summary: summary.line)
+        return summary
+    }
+
+    /// A worker name fit for a file name: letters, digits, `.`, `_` and `-` (default: host and pid).
+    static func workerName(_ given: String?) -> String {
+        let raw = given ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        let cleaned = String(raw.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) ? Character($0) : "_" })
+        return cleaned.isEmpty ? "worker" : String(cleaned.prefix(64))
     }
 
     // MARK: queueing
@@ -194,7 +271,9 @@ public final class Harvester: @unchecked Sendable {
     static func hostKey(_ u: URL) -> String { "\(u.scheme ?? "http")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
 
     /// Queues a URL once per run (caller holds no lock or the lock; uses its own).
-    func enqueue(_ url: String, kind: FetchTask.Kind, depth: Int, site: String?, hops: Int = 0) {
+    /// `listingLimit`: a listing page counts against its site's page limit (checked over every worker
+    /// of a shared state; the caller checks it itself otherwise).
+    func enqueue(_ url: String, kind: FetchTask.Kind, depth: Int, site: String?, hops: Int = 0, listingLimit: (key: String, pages: Int)? = nil) {
         guard let u = URL(string: url), u.host != nil else {
             summary.failures["bad_url", default: 0] += 1
             return
@@ -204,6 +283,22 @@ public final class Harvester: @unchecked Sendable {
         if limitReached {
             if kind == .report, seen.insert(url).inserted { summary.discovered += 1 }
             summary.truncated = true
+            return
+        }
+        if let frontier {
+            // Shared: the frontier knows what the round has queued, over every worker.
+            var entries: [SharedFrontier.Entry] = []
+            if seen.insert(host + "/robots.txt").inserted { entries.append(.init(url: host + "/robots.txt", host: host, kind: .robots, depth: 0, site: nil)) }
+            entries.append(.init(url: url, host: host, kind: kind, depth: depth, site: site, hops: hops, chain: redirectChain[url] ?? []))
+            do {
+                for e in entries {
+                    let limit = e.kind == .listing && depth > 0 ? listingLimit.map { ($0.key, $0.pages) } : nil
+                    if try frontier.enqueue(e, listingLimit: limit), e.kind == .report { summary.discovered += 1 }
+                }
+            } catch {
+                log("nianbao harvest: error: cannot queue \(url): \(error)")
+                summary.failures["state", default: 0] += 1
+            }
             return
         }
         if robots[host] == nil, !seen.contains(host + "/robots.txt") {
@@ -290,22 +385,107 @@ public final class Harvester: @unchecked Sendable {
                     followUpsRunning -= 1
                     if let f = failure { summary.failures[f, default: 0] += 1 }
                 }
-                if parked { summary.parkedHosts.append(task.host) }
-                if retryAt == nil {
-                    switch outcome {
-                    case .transient(let r), .permanent(let r):
-                        if r == "robots" { summary.robotsDisallowed += 1 } else if r != "limit" {
-                            summary.failures[r, default: 0] += 1
-                            // Every URL that failed for good gets its own line: the URL and what happened.
-                            if task.kind != .robots { log("nianbao harvest: failed \(task.url): \(r)") }
-                        }
-                    case .retryAfter(let status, _):
-                        summary.failures["http_\(status)", default: 0] += 1
-                        log("nianbao harvest: failed \(task.url): http_\(status) after \(task.attempt + 1) attempts")
-                    case .done:
-                        break
-                    }
+                account(task, outcome, retried: retryAt != nil, parked: parked)
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Counts what became of an attempt once it is final (caller holds the lock).
+    func account(_ task: FetchTask, _ outcome: AttemptOutcome, retried: Bool, parked: Bool) {
+        if parked { summary.parkedHosts.append(task.host) }
+        guard !retried else { return }
+        switch outcome {
+        case .transient(let r), .permanent(let r):
+            if r == "robots" { summary.robotsDisallowed += 1 } else if r != "limit" {
+                summary.failures[r, default: 0] += 1
+                // Every URL that failed for good gets its own line: the URL and what happened.
+                if task.kind != .robots {
+                    log("nianbao harvest: failed \(task.url): \(r)")
+                    lastFailure = "\(r) \(task.url)"
                 }
+            }
+        case .retryAfter(let status, _):
+            summary.failures["http_\(status)", default: 0] += 1
+            log("nianbao harvest: failed \(task.url): http_\(status) after \(task.attempt + 1) attempts")
+            lastFailure = "http_\(status) \(task.url)"
+        case .done:
+            break
+        }
+    }
+
+    /// A worker thread of a shared harvest: claims a URL from the frontier, fetches it, reports the
+    /// outcome, runs the follow-up holding the URL's lease, until the round is over.
+    func sharedWorkerLoop(_ frontier: SharedFrontier) {
+        let client = HTTPClient(config: options.client)
+        var stateErrors = 0
+        while true {
+            lock.lock()
+            let over = limitReached
+            if over && !stopRequested { summary.truncated = true }
+            lock.unlock()
+            // This worker stops taking work; the others carry the round on.
+            if over { return }
+            let claim: SharedFrontier.Claim
+            do {
+                claim = try frontier.claim()
+                stateErrors = 0
+            } catch {
+                // The database is unreachable or failing: retry a few times, then stop this thread.
+                stateErrors += 1
+                log("nianbao harvest: error: shared state: \(error)")
+                if stateErrors >= 10 {
+                    lock.lock(); summary.failures["state", default: 0] += 1; lock.unlock()
+                    return
+                }
+                usleep(500_000)
+                continue
+            }
+            switch claim {
+            case .finished:
+                lock.lock()
+                let busy = followUpsRunning > 0
+                lock.unlock()
+                if busy { usleep(10_000); continue }
+                recoverDeadWorkers(force: false)
+                if (try? frontier.finishRound()) ?? false { return }
+                usleep(50_000)
+            case .wait(let seconds):
+                recoverDeadWorkers(force: false)
+                usleep(useconds_t(seconds * 1_000_000))
+            case .start(let task, let site, let hops, let chain, let rules):
+                lock.lock()
+                if limitReached {
+                    lock.unlock()
+                    try? frontier.release(task)
+                    continue
+                }
+                if task.kind != .robots { pagesStarted += 1 }
+                siteOf[task.url] = site
+                hopsOf[task.url] = hops
+                if !chain.isEmpty { redirectChain[task.url] = chain }
+                if let rules { robots[task.host] = rules }
+                lock.unlock()
+                let (outcome, followUp) = perform(task, client: client)
+                var (retryAt, parked): (Double?, Bool) = (nil, false)
+                do { (retryAt, parked) = try frontier.complete(task, outcome, keepLease: followUp != nil) } catch {
+                    log("nianbao harvest: error: shared state: \(task.url): \(error)")
+                }
+                lock.lock()
+                if let p = progress, Date().timeIntervalSince1970 - lastProgress >= 0.5 {
+                    lastProgress = Date().timeIntervalSince1970
+                    p(summary, 0)
+                }
+                if let followUp {
+                    followUpsRunning += 1
+                    lock.unlock()
+                    let failure = followUp()
+                    do { try frontier.finish(task.url) } catch { log("nianbao harvest: error: shared state: \(task.url): \(error)") }
+                    lock.lock()
+                    followUpsRunning -= 1
+                    if let f = failure { summary.failures[f, default: 0] += 1 }
+                }
+                account(task, outcome, retried: retryAt != nil, parked: parked)
                 lock.unlock()
             }
         }
@@ -479,6 +659,8 @@ public final class Harvester: @unchecked Sendable {
         robots[host] = rules
         if let d = rules.crawlDelay { scheduler.setCrawlDelay(d, for: host) }
         lock.unlock()
+        // Shared: every worker reads the host's rules from the state before fetching from it.
+        do { try frontier?.setRobots(host, rules) } catch { log("nianbao harvest: error: cannot note robots.txt of \(host): \(error)") }
     }
 
     static func retryAfter(_ value: String?) -> Double? {
@@ -586,6 +768,10 @@ public final class Harvester: @unchecked Sendable {
         for r in reports where task.depth + 1 <= limits.depth { enqueue(r.absoluteString, kind: .report, depth: task.depth + 1, site: site) }
         for l in listings where task.depth + 1 <= limits.depth {
             let key = site ?? task.host
+            if frontier != nil {
+                enqueue(l.absoluteString, kind: .listing, depth: task.depth + 1, site: site, listingLimit: (key, limits.pages))
+                continue
+            }
             guard listingPagesPerSite[key, default: 1] < limits.pages, !seen.contains(l.absoluteString) else { continue }
             listingPagesPerSite[key, default: 1] += 1
             enqueue(l.absoluteString, kind: .listing, depth: task.depth + 1, site: site)
@@ -593,6 +779,72 @@ public final class Harvester: @unchecked Sendable {
     }
 
     // MARK: recovery
+
+    /// Repairs a killed run's WARC file (its partial last record is cut back), notes the captures
+    /// the state missed and hands their report pages to `onReport`, and rewrites its index.
+    func recoverWARC(_ name: String) throws {
+        let path = options.warcDirectory + "/" + name
+        let repaired = try WARCWriter(path: path, info: [], date: Self.isoNow())
+        if repaired.repairedBytes > 0 { log("nianbao harvest: \(name): cut back \(repaired.repairedBytes) bytes of a partial record") }
+        // The metadata records say what kind of page each response was.
+        let kinds = try WARCReader.captureKinds(path: path)
+        try WARCReader.forEach(path: path) { offset, record in
+            guard record.type == "response", let url = record["WARC-Target-URI"], let http = HTTPResponse.parse(record.block) else { return }
+            let digest = WARCDigest.sha1(http.body)
+            let known = try state.get(url)
+            guard known?.payloadDigest != digest else { return }
+            let date = record["WARC-Date"] ?? Self.isoNow()
+            let kind = record["WARC-Record-ID"].flatMap { kinds[$0] }.flatMap(FetchTask.Kind.init(rawValue:)) ?? (known?.kind).flatMap(FetchTask.Kind.init(rawValue:))
+                ?? (url.hasSuffix("/robots.txt") ? .robots : .report)
+            try state.recordCapture(URLState(url: url, kind: kind.rawValue, etag: http.header("ETag"), lastModified: http.header("Last-Modified"),
+                                             payloadDigest: digest, status: http.status, warc: name, warcOffset: offset, reportID: nil), at: date)
+            lock.lock(); summary.recovered += 1; lock.unlock()
+            if kind == .report, let payload = try? http.decodedBody(limit: options.maxDecodedBytes) {
+                report(CapturedPage(url: url, payload: payload, contentType: http.header("Content-Type"), retrievedAt: date,
+                                    warc: name, offset: offset, changed: known?.payloadDigest != nil))
+            }
+        }
+        do { try CDXJ.writeIndex(forWARC: path) } catch { log("nianbao harvest: error: cannot index \(path): \(error)") }
+    }
+
+    /// Shared state: recovers the runs of workers whose heartbeat stopped (killed, machine lost). A
+    /// dead run's WARC file, when this machine can read it, is repaired and its captures noted and
+    /// normalized before its URLs go back to the frontier, so nothing it captured is captured again.
+    /// A run on another machine whose file is not readable here is released without that after three
+    /// lease times (its own machine may still recover it first). Checked at most every quarter lease.
+    func recoverDeadWorkers(force: Bool) {
+        guard let frontier else { return }
+        lock.lock()
+        let now = Date().timeIntervalSince1970
+        guard !recoveringDeadRuns, force || now - lastDeadRunCheck >= max(0.2, options.leaseSeconds / 4) else { lock.unlock(); return }
+        recoveringDeadRuns = true
+        lastDeadRunCheck = now
+        lock.unlock()
+        defer { lock.lock(); recoveringDeadRuns = false; lock.unlock() }
+        do {
+            for dead in try frontier.deadRuns() {
+                let file = dead.warc.map { options.warcDirectory + "/" + $0 }
+                let readable = file.map { FileManager.default.fileExists(atPath: $0) } ?? false
+                let sameMachine = dead.machine == nil || dead.machine == ProcessInfo.processInfo.hostName
+                // Not readable from here: nothing was captured (same machine), or the file is elsewhere.
+                if !readable && !sameMachine && dead.silence < 3 * options.leaseSeconds { continue }
+                guard try frontier.takeDeadRun(dead.run) else { continue }
+                if readable, let name = dead.warc {
+                    try recoverWARC(name)
+                    for (url, warc, offset, changed) in try state.unnormalizedReports(inWARC: name) {
+                        guard let c = loadCapture(warc, offset) else { continue }
+                        report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: Self.isoNow(), warc: warc, offset: offset, changed: changed))
+                    }
+                }
+                try frontier.releaseLeases(of: dead.run)
+                let how = readable ? "its WARC file was read back" : sameMachine ? "it had captured nothing" : "its WARC file \(dead.warc ?? "") was not readable here"
+                try state.endRun(dead.run, at: Self.isoNow(), summary: "interrupted (no heartbeat for \(Int(dead.silence)) s); recovered by run \(runID): \(how)")
+                log("nianbao harvest: worker run \(dead.run) stopped answering; recovered (\(how)), its URLs are back in the frontier")
+            }
+        } catch {
+            log("nianbao harvest: error: recovering dead workers: \(error)")
+        }
+    }
 
     func markRunFile(_ name: String) throws {
         _ = try state.q("INSERT INTO run_files (run_id, warc) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET warc = excluded.warc", [.int(runID), .text(name)])
@@ -605,27 +857,7 @@ public final class Harvester: @unchecked Sendable {
             guard let runID = row[0].flatMap({ Int($0) }), let name = row[1] else { continue }
             let path = options.warcDirectory + "/" + name
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            let repaired = try WARCWriter(path: path, info: [], date: Self.isoNow())
-            if repaired.repairedBytes > 0 { log("nianbao harvest: \(name): cut back \(repaired.repairedBytes) bytes of a partial record") }
-            // The metadata records say what kind of page each response was.
-            let kinds = try WARCReader.captureKinds(path: path)
-            try WARCReader.forEach(path: path) { offset, record in
-                guard record.type == "response", let url = record["WARC-Target-URI"], let http = HTTPResponse.parse(record.block) else { return }
-                let digest = WARCDigest.sha1(http.body)
-                let known = try state.get(url)
-                guard known?.payloadDigest != digest else { return }
-                let date = record["WARC-Date"] ?? Self.isoNow()
-                let kind = record["WARC-Record-ID"].flatMap { kinds[$0] }.flatMap(FetchTask.Kind.init(rawValue:)) ?? (known?.kind).flatMap(FetchTask.Kind.init(rawValue:))
-                    ?? (url.hasSuffix("/robots.txt") ? .robots : .report)
-                try state.recordCapture(URLState(url: url, kind: kind.rawValue, etag: http.header("ETag"), lastModified: http.header("Last-Modified"),
-                                                 payloadDigest: digest, status: http.status, warc: name, warcOffset: offset, reportID: nil), at: date)
-                summary.recovered += 1
-                if kind == .report, let payload = try? http.decodedBody(limit: options.maxDecodedBytes) {
-                    report(CapturedPage(url: url, payload: payload, contentType: http.header("Content-Type"), retrievedAt: date,
-                                        warc: name, offset: offset, changed: known?.payloadDigest != nil))
-                }
-            }
-            do { try CDXJ.writeIndex(forWARC: path) } catch { log("nianbao harvest: error: cannot index \(path): \(error)") }
+            try recoverWARC(name)
             try state.endRun(runID, at: Self.isoNow(), summary: "interrupted; recovered by a later run")
         }
         // Captures noted in the state whose record was never written (killed while normalizing).

@@ -60,6 +60,28 @@ public struct RobotsRules: Sendable, Equatable {
         crawlDelay = chosen?.delay
     }
 
+    /// The rules as text another worker reads back with ``init(serialized:)``: `C <delay>`, then one
+    /// `A <pattern>` or `D <pattern>` line per rule (patterns have no line breaks).
+    public var serialized: String {
+        (crawlDelay.map { ["C \($0)"] } ?? []).joined() + rules.map { "\n\($0.allow ? "A" : "D") \($0.pattern)" }.joined()
+    }
+
+    /// Reads ``serialized`` back.
+    public init(serialized: String) {
+        var rules: [(allow: Bool, pattern: String)] = []
+        var delay: Double?
+        for line in serialized.split(separator: "\n") where line.count >= 2 {
+            let value = String(line.dropFirst(2))
+            switch line.first {
+            case "C": delay = Double(value)
+            case "A": rules.append((true, value))
+            case "D": rules.append((false, value))
+            default: continue
+            }
+        }
+        self.init(rules: rules, crawlDelay: delay)
+    }
+
     /// Whether `path` (path and query of a URL) may be fetched.
     public func allows(_ path: String) -> Bool {
         let p = path.isEmpty ? "/" : path

@@ -26,6 +26,12 @@ struct Harvest: ParsableCommand {
         A lock (<state>.lock) keeps two runs from overlapping. A killed run is safe to re-run: a \
         partial WARC record is cut back and captures the state missed are recovered.
 
+        Several workers (processes, machines): give each the same --state postgres://… and sites \
+        file. They share the frontier, per-host politeness (one request at a time per host, --delay \
+        apart, over all workers) and leases in the database; each writes its own WARC file (worker \
+        name in it). A worker silent for --lease seconds is dead: another reads its WARC file back \
+        (when it can see it), and its URLs go back to the others. See nianbao status.
+
         Exit status: 0 all went well; 1 some URLs failed (see the summary line); 2 nothing could be \
         fetched, or the run could not start; 3 stopped by SIGTERM/SIGINT (what was in hand was \
         finished, written and loaded into every sink); 75 another harvest is running; 64 bad usage. \
@@ -37,8 +43,14 @@ struct Harvest: ParsableCommand {
     @Option(help: "Sites file: JSON {\"sites\": [{\"listings\": [...], \"report_patterns\": [...]}], \"urls\": [...]} or one URL per line.")
     var sites: String
 
-    @Option(help: "Harvest state (SQLite).")
+    @Option(help: "Harvest state: a SQLite file (one harvest at a time), or postgres://… shared by several workers.")
     var state = "nianbao-state.sqlite"
+
+    @Option(help: "With a PostgreSQL state: this worker's name, in its WARC file names and nianbao status (default: host name and process id).")
+    var worker: String?
+
+    @Option(help: "With a PostgreSQL state: seconds without a heartbeat after which a worker counts as dead and others take over its URLs.")
+    var lease: Double = 60
 
     @Option(name: .customLong("warc-dir"), help: "Directory of the WARC captures (one new file per run).")
     var warcDir = "warc"
@@ -92,6 +104,9 @@ struct Harvest: ParsableCommand {
     var resolve: [String] = []
 
     func validate() throws {
+        guard lease >= 1 || (lease > 0 && ProcessInfo.processInfo.environment["NIANBAO_TEST_SHORT_LEASE"] != nil) else {
+            throw ValidationError("--lease must be at least 1 second")
+        }
         guard delay >= 0, backoff >= 0, parkAfter >= 1, concurrency >= 1, concurrency <= 256, retries >= 0, timeout >= 1, maxBodyMB >= 1 else {
             throw ValidationError("--delay ≥ 0, --concurrency 1…256, --retries ≥ 0, --timeout ≥ 1, --max-body-mb ≥ 1")
         }
@@ -105,14 +120,18 @@ struct Harvest: ParsableCommand {
             stderr("nianbao: error: \(error)")
             throw ExitCode(2)
         }
-        // One run at a time.
-        let lockPath = state + ".lock"
-        let fd = open(lockPath, O_CREAT | O_RDWR, 0o644)
-        guard fd >= 0 else { stderr("nianbao: error: \(lockPath): cannot open the lock file"); throw ExitCode(2) }
-        defer { close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            stderr("nianbao: another harvest is running (lock \(lockPath) is held); nothing done")
-            throw ExitCode(exitLocked)
+        // One run at a time on a SQLite state; a PostgreSQL state coordinates its workers itself.
+        let shared = state.hasPrefix("postgres://") || state.hasPrefix("postgresql://")
+        var fd: Int32 = -1
+        defer { if fd >= 0 { close(fd) } }
+        if !shared {
+            let lockPath = state + ".lock"
+            fd = open(lockPath, O_CREAT | O_RDWR, 0o644)
+            guard fd >= 0 else { stderr("nianbao: error: \(lockPath): cannot open the lock file"); throw ExitCode(2) }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                stderr("nianbao: another harvest is running (lock \(lockPath) is held); nothing done")
+                throw ExitCode(exitLocked)
+            }
         }
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             stderr("nianbao: error: \(out): \(error.localizedDescription)")
@@ -134,6 +153,8 @@ struct Harvest: ParsableCommand {
         options.politeness.parkAfter = parkAfter
         options.maxPages = maxPages
         options.deadline = deadline
+        options.workerName = worker
+        options.leaseSeconds = lease
         Pipeline.initialize()
         let outDir = out
         // What each sink committed in this run: noted in the state once the sink has committed.
@@ -210,6 +231,17 @@ struct Harvest: ParsableCommand {
             throw ExitCode(2)
         }
         AtomicFile.syncDirectory(outDir)
+        if shared {
+            // Workers sharing --out: a dead worker's records that its sinks never committed are loaded
+            // now (loads are idempotent: a record some sink already has is counted unchanged).
+            for (k, session) in sessions.enumerated() {
+                do {
+                    _ = try loadUncommitted(from: outDir, into: session, marks: harvester.harvestState.loadedDigests(sink: session.spec.description)) {
+                        loadedBySink.append(k, $0)
+                    }
+                } catch { stderr("nianbao: error: \(session.spec): \(error)") }
+            }
+        }
         for (k, s) in sessions.enumerated() {
             do {
                 stderr("nianbao: \(try s.finish())")
