@@ -346,7 +346,9 @@ public final class HarvestState: @unchecked Sendable {
 
     /// Starts a run; returns its id.
     public func beginRun(at time: String) throws -> Int {
-        Int(try q("INSERT INTO runs (started) VALUES (?) RETURNING run_id", [.text(time)]).first?.first.flatMap { $0 } ?? "0") ?? 0
+        // A shared state's run is alive from its first instant (its heartbeat), or another worker would take it for dead.
+        Int(try q(isShared ? "INSERT INTO runs (started, heartbeat) VALUES (?, EXTRACT(EPOCH FROM clock_timestamp())) RETURNING run_id"
+                           : "INSERT INTO runs (started) VALUES (?) RETURNING run_id", [.text(time)]).first?.first.flatMap { $0 } ?? "0") ?? 0
     }
 
     /// Ends a run with its summary.

@@ -247,6 +247,7 @@ public final class Harvester: @unchecked Sendable {
         }
         stop.signal()
         beating.wait()
+        try frontier.heartbeat(fetched: summary.fetched, lastError: lastFailure)
         try state.endRun(runID, at: Self.isoNow(), summary: summary.line)
         return summary
     }
@@ -742,14 +743,14 @@ public final class Harvester: @unchecked Sendable {
     }
 
     /// The payload and Content-Type of an earlier capture.
-    func loadCapture(_ warc: String, _ offset: Int) -> (payload: [UInt8], contentType: String?)? {
+    func loadCapture(_ warc: String, _ offset: Int) -> (payload: [UInt8], contentType: String?, date: String?)? {
         guard let data = FileManager.default.contents(atPath: options.warcDirectory + "/" + warc) else { return nil }
         let bytes = [UInt8](data)
         guard let member = try? Gzip.decompressMember(bytes, at: offset, limit: WARCReader.maxBlock) else { return nil }
-        var found: (payload: [UInt8], contentType: String?)?
+        var found: (payload: [UInt8], contentType: String?, date: String?)?
         try? WARCReader.forEach(bytes: member.data) { _, r in
             if found == nil, r.type == "response", let http = HTTPResponse.parse(r.block),
-               let p = try? http.decodedBody(limit: options.maxDecodedBytes) { found = (p, http.header("Content-Type")) }
+               let p = try? http.decodedBody(limit: options.maxDecodedBytes) { found = (p, http.header("Content-Type"), r["WARC-Date"]) }
         }
         return found
     }
@@ -833,7 +834,7 @@ public final class Harvester: @unchecked Sendable {
                     try recoverWARC(name)
                     for (url, warc, offset, changed) in try state.unnormalizedReports(inWARC: name) {
                         guard let c = loadCapture(warc, offset) else { continue }
-                        report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: Self.isoNow(), warc: warc, offset: offset, changed: changed))
+                        report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
                     }
                 }
                 try frontier.releaseLeases(of: dead.run)
@@ -863,7 +864,7 @@ public final class Harvester: @unchecked Sendable {
         // Captures noted in the state whose record was never written (killed while normalizing).
         for (url, warc, offset, changed) in try state.unnormalizedReports() {
             guard let c = loadCapture(warc, offset) else { continue }
-            report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: Self.isoNow(), warc: warc, offset: offset, changed: changed))
+            report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
         }
     }
 }

@@ -161,7 +161,7 @@ final class SharedFrontier: @unchecked Sendable {
             let open = try openWork()
             if open.pending == 0 && open.leased == 0 { return .finished }
             guard let soonest = open.soonest else { return open.leased == 0 ? .finished : .wait(0.1) }
-            return .wait(min(0.25, max(0.01, soonest)))
+            return .wait(min(0.1, max(0.01, soonest)))
         }
     }
 
@@ -293,11 +293,11 @@ final class SharedFrontier: @unchecked Sendable {
     func deadRuns() throws -> [DeadRun] {
         try state.q("""
             SELECT r.run_id, f.warc, r.machine, \(Self.now) - r.heartbeat FROM runs r LEFT JOIN run_files f ON f.run_id = r.run_id
-            WHERE r.finished IS NULL AND r.run_id <> ? AND (r.heartbeat IS NULL OR r.heartbeat < \(Self.now) - ?)
+            WHERE r.finished IS NULL AND r.run_id <> ? AND r.heartbeat < \(Self.now) - ?
             ORDER BY r.run_id
             """, [.int(run), .decimal(String(leaseSeconds))]).compactMap { row in
             guard let id = row[0].flatMap({ Int($0) }) else { return nil }
-            return DeadRun(run: id, warc: row[1], machine: row[2], silence: row[3].flatMap(Double.init) ?? .infinity)
+            return DeadRun(run: id, warc: row[1], machine: row[2], silence: row[3].flatMap(Double.init) ?? 0)
         }
     }
 
@@ -306,7 +306,7 @@ final class SharedFrontier: @unchecked Sendable {
     func takeDeadRun(_ dead: Int) throws -> Bool {
         let taken = try state.q("""
             UPDATE runs SET heartbeat = \(Self.now), summary = ? WHERE run_id = ? AND finished IS NULL
-              AND (heartbeat IS NULL OR heartbeat < \(Self.now) - ?) RETURNING run_id
+              AND heartbeat < \(Self.now) - ? RETURNING run_id
             """, [.text("interrupted; being recovered by run \(run)"), .int(dead), .decimal(String(leaseSeconds))])
         guard !taken.isEmpty else { return false }
         state.locked { _ = recovering.insert(dead) }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fixture web sites for the harvest tests and the README's run command, on 127.0.0.1 only.
 
-    fixture_site.py [--hosts N] [--reports K] [--crawl-delay S] [--port P]
+    fixture_site.py [--hosts N] [--reports K] [--crawl-delay S] [--latency S] [--port P]
 
 Prints the port on the first line of stdout, then serves until killed. Virtual hosts are chosen by
 the Host header (the harvester maps the names to 127.0.0.1 with --resolve):
@@ -95,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, b"bye")
             threading.Thread(target=self.server.shutdown).start()
             return
+        if host.startswith("site") and self.server.latency:
+            time.sleep(self.server.latency)  # a slow server: a worker's concurrency, not the delay, bounds its rate
         if host.startswith("site"):
             return self.site(host, path)
         if host == "gbk.test":
@@ -236,10 +238,11 @@ def main():
     ap.add_argument("--reports", type=int, default=6)
     ap.add_argument("--crawl-delay", type=float, default=0)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency", type=float, default=0, help="seconds siteN.test takes to answer each request")
     a = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     server.daemon_threads = True
-    server.reports, server.crawl_delay = a.reports, a.crawl_delay
+    server.reports, server.crawl_delay, server.latency = a.reports, a.crawl_delay, a.latency
     server.bomb = gzip.compress(b"\0" * (100 << 20), 9)
     print(server.server_address[1], flush=True)
     server.serve_forever()

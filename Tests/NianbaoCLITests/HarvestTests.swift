@@ -8,10 +8,10 @@ final class FixtureSite {
     let process = Process()
     let port: Int
 
-    init(hosts: Int = 3, reports: Int = 6, crawlDelay: Double = 0) throws {
+    init(hosts: Int = 3, reports: Int = 6, crawlDelay: Double = 0, latency: Double = 0) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", packageRoot.appendingPathComponent("Tests/Fixtures/fixture_site.py").path,
-                             "--hosts", String(hosts), "--reports", String(reports), "--crawl-delay", String(crawlDelay)]
+                             "--hosts", String(hosts), "--reports", String(reports), "--crawl-delay", String(crawlDelay), "--latency", String(latency)]
         let out = Pipe()
         process.standardOutput = out
         try process.run()

@@ -1,0 +1,183 @@
+import Foundation
+import NianbaoTestSupport
+import Testing
+
+/// The PostgreSQL server scripts/test.sh starts (none: these tests are skipped).
+let sharedStateServer = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"]
+
+/// psql from the test server's own bin directory (scripts/pg-test-server.sh installs it there).
+func psql(_ url: String, _ sql: String) throws -> String {
+    let (status, out) = try runPython(["-c", """
+    import glob, subprocess, sys
+    psql = sorted(glob.glob('/usr/lib/postgresql/*/bin/psql'))[-1]
+    r = subprocess.run([psql, sys.argv[1], '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sys.argv[2]], capture_output=True, text=True)
+    sys.stdout.write(r.stdout + r.stderr)
+    sys.exit(r.returncode)
+    """, url, sql])
+    guard status == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: out]) }
+    return out.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// A new, empty database on the test server; returns its URL.
+func newTestDatabase(_ label: String) throws -> String {
+    let base = try #require(sharedStateServer)
+    let name = "nianbao_\(label)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
+    _ = try psql(base, "CREATE DATABASE \(name)")
+    return String(base[..<base.lastIndex(of: "/")!]) + "/" + name
+}
+
+/// Starts `nianbao` with each argument list at once; returns the processes and their stderr pipes.
+func startAll(_ argLists: [[String]]) throws -> [(Process, Pipe)] {
+    try argLists.map { args in
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: nianbaoBinary())
+        p.arguments = args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return (p, err)
+    }
+}
+
+/// Waits for the processes; returns (status, stderr) of each.
+func waitAll(_ procs: [(Process, Pipe)]) -> [(Int32, String)] {
+    procs.map { p, err in
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+}
+
+/// Several workers, one crawl (issue 15): harvest workers sharing a PostgreSQL state.
+@Suite(.serialized, .enabled(if: sharedStateServer != nil, "needs the PostgreSQL test server (scripts/test.sh starts one)"))
+struct SharedHarvestTests {
+    /// Arguments of one worker.
+    func workerArgs(_ site: FixtureSite, names: [String], sites: String, state: String, dir: String, worker: String,
+                    delay: Double, concurrency: Int, extra: [String] = []) -> [String] {
+        ["harvest", "--sites", sites, "--state", state, "--warc-dir", dir + "/warc", "--out", dir + "/records", "--allow-private",
+         "--delay", String(delay), "--concurrency", String(concurrency), "--worker", worker] + site.resolveArgs(names) + extra
+    }
+
+    @Test func fourWorkersKeepEachHostsDelayAndCaptureWhatOneWorkerDoesThreeTimesFaster() throws {
+        // A slow server (0.12 s a reply) and two requests in flight per worker: one worker's rate is
+        // bounded by its concurrency, so four workers may go four times as fast; 52 hosts ≥ 4 × 4 × 2.
+        let site = try FixtureSite(hosts: 52, reports: 3, latency: 0.12)
+        defer { withExtendedLifetime(site) {} }
+        let names = (1...52).map { "site\($0).test" }
+        let delay = 0.5
+        var wall: [Int: Double] = [:]
+        var capturedURLs: [Int: Set<String>] = [:]
+        var window: [Int: (Double, Double)] = [:]
+        for workers in [1, 4] {
+            let dir = try scratchDirectory("shared\(workers)")
+            defer { removeScratch(dir) }
+            let state = try newTestDatabase("w\(workers)")
+            let sites = try site.sitesFile(names, in: dir)
+            let start = Date()
+            let results = waitAll(try startAll((0..<workers).map {
+                workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "w\($0)", delay: delay, concurrency: 2)
+            }))
+            wall[workers] = Date().timeIntervalSince(start)
+            window[workers] = (start.timeIntervalSince1970, Date().timeIntervalSince1970)
+            for (status, err) in results { #expect(status == 0, "\(err)") }
+            let counts = try captures(in: dir + "/warc")
+            #expect(counts.values.allSatisfy { $0 == 1 }, "captured more than once: \(counts.filter { $0.value > 1 })")
+            capturedURLs[workers] = Set(counts.keys)
+            // Each worker wrote its own WARC file, its name in the file name.
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/warc").filter { $0.hasSuffix(".warc.gz") }
+            for w in 0..<workers { #expect(files.contains { $0.contains("-w\(w)-") }, "\(files)") }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/records").filter { $0.hasSuffix(".json") }.count == 52 * 3)
+            if workers == 4 {
+                // What the operator sees: four finished workers, a finished round, the fetches of all.
+                let r = try run(["status", "--state", state, "--format", "json"])
+                let json = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+                let ws = try #require(json["workers"] as? [[String: Any]])
+                #expect(ws.count == 4 && ws.allSatisfy { $0["state"] as? String == "finished" && $0["leases"] as? Int == 0 })
+                #expect(ws.map { $0["fetched"] as? Int ?? 0 }.reduce(0, +) == 52 * 6)
+                let round = try #require(json["round"] as? [String: Any])
+                #expect(round["finished"] as? Bool == true && round["pending"] as? Int == 0 && round["leased"] as? Int == 0)
+                let text = try run(["status", "--state", state])
+                #expect(String(decoding: text.stdout, as: UTF8.self).contains("workers (newest first)"))
+            }
+        }
+        // The same captures (robots.txt, two listing pages, three reports per host) with four workers as with one.
+        #expect(capturedURLs[1] == capturedURLs[4] && (capturedURLs[1]?.count ?? 0) == 52 * 6)
+        // Per host, measured at the server over both runs: no two requests closer than the delay.
+        let log = try site.log()
+        var closest = Double.infinity
+        for host in names {
+            for (_, w) in window {
+                let requests = log.filter { $0.host == host && $0.t >= w.0 && $0.t <= w.1 }.sorted { $0.t < $1.t }
+                #expect(requests.count == 6, "\(host): \(requests.count) requests")
+                for (a, b) in zip(requests, requests.dropFirst()) { closest = min(closest, b.t - a.t) }
+            }
+        }
+        #expect(closest >= delay - 0.002, "two requests to one host \(closest) s apart")
+        let speedup = wall[1]! / wall[4]!
+        print("shared harvest: 1 worker \(wall[1]!) s, 4 workers \(wall[4]!) s, speed-up \(speedup), closest requests to one host \(closest) s (delay \(delay) s)")
+        #expect(speedup >= 3, "4 workers \(speedup)× one")
+    }
+
+    @Test func aWorkerKilledAtRandomLosesItsLeasesAndNothingIsCapturedOrLoadedTwice() throws {
+        let site = try FixtureSite(hosts: 6, reports: 20, latency: 0.03)
+        defer { withExtendedLifetime(site) {} }
+        let names = (1...6).map { "site\($0).test" }
+        var rng = SystemRandomNumberGenerator()
+        var recoveredByOthers = 0
+        for attempt in 0..<5 {
+            let dir = try scratchDirectory("sharedkill\(attempt)")
+            defer { removeScratch(dir) }
+            let state = try newTestDatabase("kill\(attempt)")
+            let sites = try site.sitesFile(names, in: dir)
+            // Records into the same database (its own schema), a sink every worker loads into.
+            let args = (0..<3).map {
+                workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "k\($0)", delay: 0.1, concurrency: 2,
+                           extra: ["--lease", "1", "--sink", state])
+            }
+            let procs = try startAll(args)
+            usleep(useconds_t(Int.random(in: 500_000...2_500_000, using: &rng)))
+            kill(procs[0].0.processIdentifier, SIGKILL)
+            let results = waitAll(procs)
+            for (status, err) in results.dropFirst() { #expect(status == 0, "\(err)") }
+            if results.dropFirst().contains(where: { $0.1.contains("stopped answering; recovered") }) { recoveredByOthers += 1 }
+            // The next run (cron's next call) recovers a worker that died after the others had finished.
+            sleep(2)
+            let last = try run(args[1])
+            #expect(last.status == 0, "\(last.stderr)")
+            let counts = try captures(in: dir + "/warc")
+            let reports = counts.filter { $0.key.contains("/nb/r") }
+            #expect(reports.count == 6 * 20, "attempt \(attempt): \(reports.count) reports captured")
+            #expect(reports.values.allSatisfy { $0 == 1 }, "attempt \(attempt): \(reports.filter { $0.value != 1 })")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/records").filter { $0.hasSuffix(".json") }.count == 6 * 20)
+            // Every record loaded once: one version of each report (a second load of the same record
+            // would be counted unchanged; a record made twice from one capture would be a second version).
+            let loaded = try psql(state, "SELECT count(DISTINCT report_id) || ' ' || count(*) FROM reports")
+            #expect(loaded == "120 120", "attempt \(attempt): reports, versions: \(loaded)")
+            #expect(try psql(state, "SELECT count(*) FROM nianbao_harvest.runs WHERE finished IS NULL") == "0")
+            try expectIndexesMatchCDXJIndexer(dir + "/warc")
+        }
+        print("shared harvest: in \(recoveredByOthers) of 5 runs the live workers recovered the killed one")
+        #expect(recoveredByOthers >= 1)
+    }
+
+    @Test func twoWorkersStartedAtOnceOnAnEmptyDatabaseMigrateItOnce() throws {
+        let site = try FixtureSite(hosts: 3, reports: 4)
+        defer { withExtendedLifetime(site) {} }
+        let names = ["site1.test", "site2.test", "site3.test"]
+        let dir = try scratchDirectory("sharedstart")
+        defer { removeScratch(dir) }
+        let state = try newTestDatabase("start")
+        let sites = try site.sitesFile(names, in: dir)
+        let results = waitAll(try startAll((0..<2).map {
+            workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "s\($0)", delay: 0.05, concurrency: 2)
+        }))
+        for (status, err) in results {
+            #expect(status == 0, "\(err)")
+            #expect(!err.contains("error"), "\(err)")
+        }
+        #expect(try psql(state, "SELECT count(*) FROM nianbao_harvest.migrations") == "1")
+        #expect(try psql(state, "SELECT count(*) FROM nianbao_harvest.rounds") == "1")
+        #expect(try captures(in: dir + "/warc").filter { $0.key.contains("/nb/r") }.count == 12)
+    }
+}
