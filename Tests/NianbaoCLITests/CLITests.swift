@@ -417,17 +417,7 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         defer { removeScratch(dir) }
         let snapshots = packageRoot.appendingPathComponent("Snapshots").path
         var targets = (0..<4).map { "sqlite:\(dir)/db\($0).sqlite" }
-        if let base = ProcessInfo.processInfo.environment["NIANBAO_TEST_PG_URL"] {
-            let name = "nianbao_concurrent_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
-            // psql from the server's own bin directory (scripts/pg-test-server.sh installs it there).
-            let (status, out) = try runPython(["-c", """
-            import glob, subprocess, sys
-            psql = sorted(glob.glob('/usr/lib/postgresql/*/bin/psql'))[-1]
-            sys.exit(subprocess.call([psql, sys.argv[1], '-qc', 'CREATE DATABASE ' + sys.argv[2]]))
-            """, base, name])
-            #expect(status == 0, "\(out)")
-            targets.append(String(base[..<base.lastIndex(of: "/")!]) + "/" + name)
-        }
+        if sharedStateServer != nil { targets.append(try newTestDatabase("concurrent")) }
         for target in targets {
             for round in 0..<2 {
                 let procs = try (0..<2).map { _ -> (Process, Pipe) in

@@ -161,6 +161,39 @@ struct SharedHarvestTests {
         #expect(recoveredByOthers >= 1)
     }
 
+    @Test func statusSaysAWorkerIsDeadUntilAnotherRecoversIt() throws {
+        let site = try FixtureSite(hosts: 2, reports: 30, latency: 0.05)
+        defer { withExtendedLifetime(site) {} }
+        let names = ["site1.test", "site2.test"]
+        let dir = try scratchDirectory("shareddead")
+        defer { removeScratch(dir) }
+        let state = try newTestDatabase("dead")
+        let sites = try site.sitesFile(names, in: dir)
+        let args = workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "gone", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
+        _ = try runAndSignal(args, afterMicroseconds: 1_500_000, SIGKILL)
+        func workers() throws -> [[String: Any]] {
+            let r = try run(["status", "--state", state, "--format", "json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+            #expect(json["harvest_running"] as? Bool == false)
+            return try #require(json["workers"] as? [[String: Any]])
+        }
+        sleep(2)
+        let dead = try workers()
+        #expect(dead.count == 1 && dead[0]["worker"] as? String == "gone" && dead[0]["state"] as? String == "dead", "\(dead)")
+        #expect((dead[0]["fetched"] as? Int ?? 0) > 0)
+        // The next worker recovers it, then does the rest of the round.
+        var next = args
+        next[next.firstIndex(of: "gone")!] = "next"
+        let r = try run(next)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("stopped answering; recovered"), "\(r.stderr)")
+        let after = try workers()
+        #expect(after.count == 2 && after.allSatisfy { $0["state"] as? String == "finished" && $0["leases"] as? Int == 0 }, "\(after)")
+        #expect(try psql(state, "SELECT summary FROM nianbao_harvest.runs WHERE worker = 'gone'").hasPrefix("interrupted"))
+        #expect(try captures(in: dir + "/warc").filter { $0.key.contains("/nb/r") }.values.sorted() == Array(repeating: 1, count: 60))
+    }
+
     @Test func twoWorkersStartedAtOnceOnAnEmptyDatabaseMigrateItOnce() throws {
         let site = try FixtureSite(hosts: 3, reports: 4)
         defer { withExtendedLifetime(site) {} }
