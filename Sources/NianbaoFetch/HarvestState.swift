@@ -98,6 +98,8 @@ public final class HarvestState: @unchecked Sendable {
                   depth INTEGER NOT NULL, site TEXT, hops INTEGER NOT NULL DEFAULT 0, chain TEXT, attempt INTEGER NOT NULL DEFAULT 0,
                   status TEXT NOT NULL, not_before DOUBLE PRECISION NOT NULL DEFAULT 0, lease_owner BIGINT, last_error TEXT);
                 CREATE INDEX frontier_claim ON frontier (host, round_id, status);
+                CREATE INDEX frontier_open ON frontier (round_id, status);
+                CREATE INDEX hosts_next ON hosts (next_allowed);
                 CREATE INDEX frontier_owner ON frontier (lease_owner) WHERE lease_owner IS NOT NULL;
                 """)
             _ = try db.portableQuery("INSERT INTO migrations VALUES (1, EXTRACT(EPOCH FROM clock_timestamp()), ?)",

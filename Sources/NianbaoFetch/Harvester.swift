@@ -830,14 +830,20 @@ public final class Harvester: @unchecked Sendable {
                 // Not readable from here: nothing was captured (same machine), or the file is elsewhere.
                 if !readable && !sameMachine && dead.silence < 3 * options.leaseSeconds { continue }
                 guard try frontier.takeDeadRun(dead.run) else { continue }
-                if readable, let name = dead.warc {
-                    try recoverWARC(name)
-                    for (url, warc, offset, changed) in try state.unnormalizedReports(inWARC: name) {
-                        guard let c = loadCapture(warc, offset) else { continue }
-                        report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
+                do {
+                    if readable, let name = dead.warc {
+                        try recoverWARC(name)
+                        for (url, warc, offset, changed) in try state.unnormalizedReports(inWARC: name) {
+                            guard let c = loadCapture(warc, offset) else { continue }
+                            report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
+                        }
                     }
+                    try frontier.releaseLeases(of: dead.run)
+                } catch {
+                    // Left for another try (this worker's next look, or another worker once this one ends).
+                    frontier.giveUp(dead.run)
+                    throw error
                 }
-                try frontier.releaseLeases(of: dead.run)
                 let how = readable ? "its WARC file was read back" : sameMachine ? "it had captured nothing" : "its WARC file \(dead.warc ?? "") was not readable here"
                 try state.endRun(dead.run, at: Self.isoNow(), summary: "interrupted (no heartbeat for \(Int(dead.silence)) s); recovered by run \(runID): \(how)")
                 log("nianbao harvest: worker run \(dead.run) stopped answering; recovered (\(how)), its URLs are back in the frontier")

@@ -313,6 +313,11 @@ final class SharedFrontier: @unchecked Sendable {
         return true
     }
 
+    /// Stops keeping a dead run's heartbeat fresh (its recovery failed), so that it can be taken again.
+    func giveUp(_ dead: Int) {
+        state.locked { _ = recovering.remove(dead) }
+    }
+
     /// Puts a recovered dead run's URLs back as pending and releases the host it held.
     func releaseLeases(of dead: Int) throws {
         try state.locked {
