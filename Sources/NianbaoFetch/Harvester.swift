@@ -140,6 +140,12 @@ public final class Harvester: @unchecked Sendable {
     /// True while a thread recovers dead workers' runs (one at a time).
     var recoveringDeadRuns = false
     var lastDeadRunCheck = 0.0
+    /// Shared state: another worker took this run for dead (silent longer than the lease): nothing more
+    /// is claimed or captured.
+    var leaseLost = false
+    /// Shared state: a descriptor holding an exclusive flock on this run's WARC file while the run
+    /// lives, so that no worker on this machine takes a paused (not dead) worker's file for a dead one's.
+    var warcLock: Int32 = -1
     let startTime = Date()
     /// Receives new and changed report pages; returns the record id, or an error reason.
     let onReport: (CapturedPage) -> Result<String, HarvestFailureReason>
@@ -236,7 +242,9 @@ public final class Harvester: @unchecked Sendable {
                 lock.lock()
                 let fetched = summary.fetched, failure = lastFailure
                 lock.unlock()
-                do { try frontier.heartbeat(fetched: fetched, lastError: failure) } catch { log("nianbao harvest: error: heartbeat: \(error)") }
+                do {
+                    if try !frontier.heartbeat(fetched: fetched, lastError: failure) { loseLeases() }
+                } catch { log("nianbao harvest: error: heartbeat: \(error)") }
             } while stop.wait(timeout: .now() + max(0.1, options.leaseSeconds / 4)) == .timedOut
         }
         recoverDeadWorkers(force: true)
@@ -247,9 +255,21 @@ public final class Harvester: @unchecked Sendable {
         }
         stop.signal()
         beating.wait()
-        try frontier.heartbeat(fetched: summary.fetched, lastError: lastFailure)
-        try state.endRun(runID, at: Self.isoNow(), summary: summary.line)
+        if try frontier.heartbeat(fetched: summary.fetched, lastError: lastFailure) {
+            try state.endRun(runID, at: Self.isoNow(), summary: summary.line)
+        }
+        if warcLock >= 0 { close(warcLock) }
         return summary
+    }
+
+    /// Another worker took this run for dead: stop claiming and capturing (once).
+    func loseLeases() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !leaseLost else { return }
+        leaseLost = true
+        summary.failures["lease_lost", default: 0] += 1
+        log("nianbao harvest: error: this worker was silent longer than --lease (\(options.leaseSeconds) s) and another worker took over its URLs; it stops")
     }
 
     /// A worker name fit for a file name: letters, digits, `.`, `_` and `-` (default: host and pid).
@@ -318,7 +338,7 @@ public final class Harvester: @unchecked Sendable {
     /// True once `--deadline` has passed, `--max-pages` pages have been started, or a stop was
     /// requested (caller holds the lock).
     var limitReached: Bool {
-        stopRequested || (options.deadline.map { Date().timeIntervalSince(startTime) > $0 } ?? false)
+        stopRequested || leaseLost || (options.deadline.map { Date().timeIntervalSince(startTime) > $0 } ?? false)
             || (options.maxPages.map { pagesStarted >= $0 } ?? false)
     }
     var stopRequested = false
@@ -629,7 +649,7 @@ public final class Harvester: @unchecked Sendable {
                 if task.kind == .listing { discover(from: payload, contentType: exchange.header("Content-Type"), task: task) }
                 return nil
             }
-            guard let (warc, offset, date) = capture(task, exchange, prior: prior, extra: []) else { return "archive" }
+            guard let (warc, offset, date) = capture(task, exchange, prior: prior, extra: []) else { return leaseLost ? nil : "archive" }
             if task.kind == .listing {
                 discover(from: payload, contentType: exchange.header("Content-Type"), task: task)
                 return nil
@@ -701,6 +721,11 @@ public final class Harvester: @unchecked Sendable {
                                            ("WARC-Date", date), ("WARC-Target-URI", task.url), ("WARC-Concurrent-To", responseID),
                                            ("Content-Type", "application/warc-fields"), ("WARC-Block-Digest", WARCDigest.sha1(metaBody))].map { (name: $0.0, value: $0.1) },
                                   block: metaBody)
+        // Shared: only while the URL's lease is this worker's (a paused worker may have lost it).
+        if let frontier, (try? frontier.holds(task.url)) != true {
+            loseLeases()
+            return nil
+        }
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -713,6 +738,10 @@ public final class Harvester: @unchecked Sendable {
                                         date: date)
             }
             let w = writer!
+            if frontier != nil && warcLock < 0 {
+                warcLock = open(w.path, O_RDONLY)
+                if warcLock >= 0 { _ = flock(warcLock, LOCK_EX | LOCK_NB) }
+            }
             try w.write(request)
             let offset = try w.write(response)
             let length = w.size - offset
@@ -829,6 +858,16 @@ public final class Harvester: @unchecked Sendable {
                 let sameMachine = dead.machine == nil || dead.machine == ProcessInfo.processInfo.hostName
                 // Not readable from here: nothing was captured (same machine), or the file is elsewhere.
                 if !readable && !sameMachine && dead.silence < 3 * options.leaseSeconds { continue }
+                // A worker on this machine that still holds its file's lock is paused, not dead.
+                var fileLock: Int32 = -1
+                if readable, let f = file {
+                    fileLock = open(f, O_RDONLY)
+                    if fileLock >= 0 && flock(fileLock, LOCK_EX | LOCK_NB) != 0 {
+                        close(fileLock)
+                        continue
+                    }
+                }
+                defer { if fileLock >= 0 { close(fileLock) } }
                 guard try frontier.takeDeadRun(dead.run) else { continue }
                 do {
                     if readable, let name = dead.warc {

@@ -266,16 +266,27 @@ final class SharedFrontier: @unchecked Sendable {
     }
 
     /// Says this worker is alive: its run's heartbeat, what it fetched, its last failure, and the hold
-    /// on the host it is fetching from; also the runs it is recovering.
-    func heartbeat(fetched: Int, lastError: String?) throws {
+    /// on the host it is fetching from; also the runs it is recovering. False when another worker has
+    /// taken this run for dead (it was silent longer than the lease: paused, or cut off from the
+    /// database): its leases are no longer its own.
+    @discardableResult
+    func heartbeat(fetched: Int, lastError: String?) throws -> Bool {
         try state.locked {
-            _ = try state.db.portableQuery("UPDATE runs SET heartbeat = \(Self.now), fetched = ?, last_error = ? WHERE run_id = ?",
-                                           [.int(fetched), lastError.map { .text($0) } ?? .null, .int(run)])
+            let mine = try state.db.portableQuery("""
+                UPDATE runs SET heartbeat = \(Self.now), fetched = ?, last_error = ? WHERE run_id = ? AND taken_by IS NULL RETURNING run_id
+                """, [.int(fetched), lastError.map { .text($0) } ?? .null, .int(run)])
             _ = try state.db.portableQuery("UPDATE hosts SET hold_expires = \(Self.now) + ? WHERE holder = ?", [.decimal(String(holdSeconds)), .int(run)])
             for other in recovering {
                 _ = try state.db.portableQuery("UPDATE runs SET heartbeat = \(Self.now) WHERE run_id = ?", [.int(other)])
             }
+            return !mine.isEmpty
         }
+    }
+
+    /// True while this worker holds the lease of `url` (checked before a capture is written, so a
+    /// worker whose leases were taken over never captures a URL another worker now has).
+    func holds(_ url: String) throws -> Bool {
+        !(try state.q("SELECT 1 FROM frontier WHERE url = ? AND lease_owner = ? AND status = 'leased'", [.text(url), .int(run)]).isEmpty)
     }
 
     /// A worker that stopped saying it is alive.
@@ -305,9 +316,9 @@ final class SharedFrontier: @unchecked Sendable {
     /// fresh); false when another worker took it first.
     func takeDeadRun(_ dead: Int) throws -> Bool {
         let taken = try state.q("""
-            UPDATE runs SET heartbeat = \(Self.now), summary = ? WHERE run_id = ? AND finished IS NULL
+            UPDATE runs SET heartbeat = \(Self.now), summary = ?, taken_by = ? WHERE run_id = ? AND finished IS NULL
               AND heartbeat < \(Self.now) - ? RETURNING run_id
-            """, [.text("interrupted; being recovered by run \(run)"), .int(dead), .decimal(String(leaseSeconds))])
+            """, [.text("interrupted; being recovered by run \(run)"), .int(run), .int(dead), .decimal(String(leaseSeconds))])
         guard !taken.isEmpty else { return false }
         state.locked { _ = recovering.insert(dead) }
         return true
@@ -316,6 +327,7 @@ final class SharedFrontier: @unchecked Sendable {
     /// Stops keeping a dead run's heartbeat fresh (its recovery failed), so that it can be taken again.
     func giveUp(_ dead: Int) {
         state.locked { _ = recovering.remove(dead) }
+        _ = try? state.q("UPDATE runs SET taken_by = NULL WHERE run_id = ? AND taken_by = ?", [.int(dead), .int(run)])
     }
 
     /// Puts a recovered dead run's URLs back as pending and releases the host it held.

@@ -194,6 +194,73 @@ struct SharedHarvestTests {
         #expect(try captures(in: dir + "/warc").filter { $0.key.contains("/nb/r") }.values.sorted() == Array(repeating: 1, count: 60))
     }
 
+    /// Stops a worker (SIGSTOP) at a moment when it holds a lease and has captured something.
+    func pauseHoldingLeases(_ p: Process, worker: String, state: String) throws {
+        for _ in 0..<200 {
+            kill(p.processIdentifier, SIGSTOP)
+            // (Before the worker has made the schema, the query fails: nothing held yet.)
+            let held = (try? psql(state, """
+                SELECT count(*) FROM nianbao_harvest.frontier f JOIN nianbao_harvest.runs r ON f.lease_owner = r.run_id
+                WHERE r.worker = '\(worker)' AND f.status = 'leased'
+                  AND EXISTS (SELECT 1 FROM nianbao_harvest.urls u WHERE u.warc LIKE '%-\(worker)-%')
+                """)) ?? "0"
+            if (Int(held) ?? 0) > 0 { return }
+            kill(p.processIdentifier, SIGCONT)
+            usleep(50_000)
+        }
+        Issue.record("\(worker) never held a lease with a capture made")
+    }
+
+    @Test func aPausedWorkerOnThisMachineKeepsItsLeasesAndGoesOnWhenResumed() throws {
+        let site = try FixtureSite(hosts: 2, reports: 30, latency: 0.05)
+        defer { withExtendedLifetime(site) {} }
+        let names = ["site1.test", "site2.test"]
+        let dir = try scratchDirectory("sharedpause")
+        defer { removeScratch(dir) }
+        let state = try newTestDatabase("pause")
+        let sites = try site.sitesFile(names, in: dir)
+        let args = { (w: String) in self.workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: w, delay: 0.1, concurrency: 2, extra: ["--lease", "1"]) }
+        let paused = try startAll([args("paused")])
+        try pauseHoldingLeases(paused[0].0, worker: "paused", state: state)
+        let other = try startAll([args("other")])
+        // Silent for longer than its lease, but its WARC file is still locked by a live process:
+        // the other worker does all the rest and waits for the paused worker's URLs.
+        sleep(5)
+        #expect(other[0].0.isRunning)
+        #expect(try psql(state, "SELECT count(*) FROM nianbao_harvest.runs WHERE worker = 'paused' AND taken_by IS NULL AND finished IS NULL") == "1")
+        kill(paused[0].0.processIdentifier, SIGCONT)
+        for (status, err) in waitAll(paused + other) { #expect(status == 0, "\(err)") }
+        #expect(try captures(in: dir + "/warc").filter { $0.key.contains("/nb/r") }.values.sorted() == Array(repeating: 1, count: 60))
+    }
+
+    @Test func aWorkerCutOffLongerThanItsLeaseLosesItAndCapturesNothingMore() throws {
+        let site = try FixtureSite(hosts: 2, reports: 30, latency: 0.05)
+        defer { withExtendedLifetime(site) {} }
+        let names = ["site1.test", "site2.test"]
+        let dir = try scratchDirectory("sharedcut")
+        defer { removeScratch(dir) }
+        let state = try newTestDatabase("cut")
+        let sites = try site.sitesFile(names, in: dir)
+        // Two machines: their own WARC directories, so neither can read the other's file.
+        let far = workerArgs(site, names: names, sites: sites, state: state, dir: dir + "/far", worker: "far", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
+        let near = workerArgs(site, names: names, sites: sites, state: state, dir: dir + "/near", worker: "near", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
+        let cut = try startAll([far])
+        try pauseHoldingLeases(cut[0].0, worker: "far", state: state)
+        _ = try psql(state, "UPDATE nianbao_harvest.runs SET machine = 'far-away' WHERE worker = 'far'")
+        // After three lease times the near worker releases the far one's URLs without its file and
+        // finishes the round.
+        let r = try run(near)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("was not readable here"), "\(r.stderr)")
+        kill(cut[0].0.processIdentifier, SIGCONT)
+        let (status, err) = waitAll(cut)[0]
+        #expect(status == 1 && err.contains("another worker took over its URLs") && err.contains("lease_lost 1"), "\(status) \(err)")
+        var all: [String: Int] = [:]
+        for d in ["/far/warc", "/near/warc"] { all.merge(try captures(in: dir + d)) { $0 + $1 } }
+        let reports = all.filter { $0.key.contains("/nb/r") }
+        #expect(reports.count == 60 && reports.values.allSatisfy { $0 == 1 }, "\(reports.filter { $0.value != 1 })")
+    }
+
     @Test func twoWorkersStartedAtOnceOnAnEmptyDatabaseMigrateItOnce() throws {
         let site = try FixtureSite(hosts: 3, reports: 4)
         defer { withExtendedLifetime(site) {} }
