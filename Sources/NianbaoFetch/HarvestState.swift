@@ -166,6 +166,20 @@ public final class HarvestState: @unchecked Sendable {
             /// URLs by state: pending, leased, done, dropped (a parked host's, or never startable).
             public var pending = 0, leased = 0, done = 0, dropped = 0
         }
+        /// One site of the sites file (its `name`, or the host of URLs given without a site) in the
+        /// latest round of a shared state.
+        public struct Site: Sendable {
+            /// The site's name.
+            public var site: String
+            /// Report and listing URLs queued in the round (discovered), and by state.
+            public var reports = 0, listings = 0, pending = 0, leased = 0, done = 0, dropped = 0
+            /// Its hosts parked in the round.
+            public var parkedHosts: [String] = []
+            /// The latest failure of one of its URLs in the round (reason and URL).
+            public var lastError: String?
+        }
+        /// Per site, latest round of a shared state.
+        public var sites: [Site] = []
         /// Workers of a shared state (the latest `runs` runs), newest first.
         public var workers: [Worker] = []
         /// The latest round of a shared state.
@@ -249,6 +263,20 @@ public final class HarvestState: @unchecked Sendable {
         }
         status.hosts = hosts.keys.sorted().map { hosts[$0]! }
         status.round = round
+        status.sites = try q("""
+            SELECT COALESCE(f.site, f.host), count(*) FILTER (WHERE f.kind = 'report'), count(*) FILTER (WHERE f.kind = 'listing'),
+                   count(*) FILTER (WHERE f.status = 'pending'), count(*) FILTER (WHERE f.status = 'leased'),
+                   count(*) FILTER (WHERE f.status = 'done'), count(*) FILTER (WHERE f.status = 'dropped'),
+                   string_agg(DISTINCT CASE WHEN h.parked_round = ? THEN f.host END, ' '),
+                   (array_agg(f.last_error || ' ' || f.url ORDER BY f.seq DESC) FILTER (WHERE f.last_error IS NOT NULL))[1]
+            FROM frontier f JOIN hosts h ON h.host = f.host
+            WHERE f.round_id = ? AND f.kind <> 'robots' GROUP BY 1 ORDER BY 1
+            """, [.int(id), .int(id)]).compactMap { row in
+            guard let name = row[0] else { return nil }
+            func n(_ i: Int) -> Int { row[i].flatMap { Int($0) } ?? 0 }
+            return Status.Site(site: name, reports: n(1), listings: n(2), pending: n(3), leased: n(4), done: n(5), dropped: n(6),
+                               parkedHosts: row[7].map { $0.split(separator: " ").map(String.init) } ?? [], lastError: row[8])
+        }
         status.workers = try q("""
             SELECT r.run_id, r.worker, r.machine, r.finished IS NOT NULL, \(now) - r.heartbeat, COALESCE(r.lease_seconds, 60), r.fetched, r.last_error,
                    (SELECT count(*) FROM frontier f WHERE f.lease_owner = r.run_id AND f.status = 'leased')

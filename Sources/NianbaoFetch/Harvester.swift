@@ -300,14 +300,9 @@ public final class Harvester: @unchecked Sendable {
             return
         }
         let host = Self.hostKey(u)
-        // Past --max-pages or --deadline nothing more is queued (what is found is still counted).
-        if limitReached {
-            if kind == .report, seen.insert(url).inserted { summary.discovered += 1 }
-            summary.truncated = true
-            return
-        }
         if let frontier {
-            // Shared: the frontier knows what the round has queued, over every worker.
+            // Shared: the frontier knows what the round has queued, over every worker; a URL found
+            // after this worker reached its own limit is queued all the same, for the others.
             var entries: [SharedFrontier.Entry] = []
             if seen.insert(host + "/robots.txt").inserted { entries.append(.init(url: host + "/robots.txt", host: host, kind: .robots, depth: 0, site: nil)) }
             entries.append(.init(url: url, host: host, kind: kind, depth: depth, site: site, hops: hops, chain: redirectChain[url] ?? []))
@@ -320,6 +315,12 @@ public final class Harvester: @unchecked Sendable {
                 log("nianbao harvest: error: cannot queue \(url): \(error)")
                 summary.failures["state", default: 0] += 1
             }
+            return
+        }
+        // Past --max-pages or --deadline nothing more is queued (what is found is still counted).
+        if limitReached {
+            if kind == .report, seen.insert(url).inserted { summary.discovered += 1 }
+            summary.truncated = true
             return
         }
         if robots[host] == nil, !seen.contains(host + "/robots.txt") {

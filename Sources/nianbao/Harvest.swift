@@ -111,6 +111,9 @@ struct Harvest: ParsableCommand {
             throw ValidationError("--delay ≥ 0, --concurrency 1…256, --retries ≥ 0, --timeout ≥ 1, --max-body-mb ≥ 1")
         }
         for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
+        if replaceFiles && (state.hasPrefix("postgres://") || state.hasPrefix("postgresql://")) {
+            throw ValidationError("--replace-files cannot be used with a shared (PostgreSQL) state: the workers would replace each other's files")
+        }
         for r in resolve where r.split(separator: ":").count < 3 { throw ValidationError("--resolve takes HOST:PORT:ADDRESS (got \(r))") }
     }
 
@@ -137,7 +140,9 @@ struct Harvest: ParsableCommand {
             stderr("nianbao: error: \(out): \(error.localizedDescription)")
             throw ExitCode(2)
         }
-        let sessions = try openSinks(sinks, replaceFiles: replaceFiles, failure: ExitCode(2))
+        // A sink's load is one transaction that other loads wait for: a worker of a shared crawl loads at
+        // the end of its run (from --out), so that workers do not wait for each other's whole runs.
+        var sessions = shared ? [] : try openSinks(sinks, replaceFiles: replaceFiles, failure: ExitCode(2))
         var options = HarvestOptions(statePath: state, warcDirectory: warcDir)
         options.client.connectTimeout = min(timeout, 10)
         options.client.totalTimeout = timeout
@@ -158,11 +163,12 @@ struct Harvest: ParsableCommand {
         Pipeline.initialize()
         let outDir = out
         // What each sink committed in this run: noted in the state once the sink has committed.
-        let loadedBySink = LoadedRecords(count: sessions.count)
+        var loadedBySink = LoadedRecords(count: sessions.count)
         // Temporary files of a run that was killed before its renames.
         let stale = AtomicFile.removeStaleTemporaries(in: outDir)
         if stale > 0 { stderr("nianbao: \(outDir): removed \(stale) temporary file(s) a killed run left behind") }
         let sinkLock = NSLock()
+        let liveSessions = sessions
         let progress = isatty(2) == 1
         let harvester: Harvester
         do {
@@ -187,7 +193,7 @@ struct Harvest: ParsableCommand {
                 sinkLock.lock()
                 defer { sinkLock.unlock() }
                 if let loadable = try? LoadableRecord(record: record.record) {
-                    for (k, s) in sessions.enumerated() where (try? s.add(loadable)) != nil { loadedBySink.append(k, loadable) }
+                    for (k, s) in liveSessions.enumerated() where (try? s.add(loadable)) != nil { loadedBySink.append(k, loadable) }
                 }
                 return .success(record.id)
             })
@@ -232,8 +238,10 @@ struct Harvest: ParsableCommand {
         }
         AtomicFile.syncDirectory(outDir)
         if shared {
-            // Workers sharing --out: a dead worker's records that its sinks never committed are loaded
-            // now (loads are idempotent: a record some sink already has is counted unchanged).
+            // This run's records, and those of a dead worker sharing --out that no sink committed (loads
+            // are idempotent: a record a sink already has is counted unchanged).
+            sessions = try openSinks(sinks, replaceFiles: replaceFiles, failure: ExitCode(2))
+            loadedBySink = LoadedRecords(count: sessions.count)
             for (k, session) in sessions.enumerated() {
                 do {
                     _ = try loadUncommitted(from: outDir, into: session, marks: harvester.harvestState.loadedDigests(sink: session.spec.description)) {

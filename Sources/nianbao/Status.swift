@@ -16,7 +16,9 @@ struct Status: ParsableCommand {
         which names the hosts parked in that run.
 
         With a PostgreSQL state (several workers): per host also the URLs pending and leased in \
-        the latest round and whether the host is parked; the round's counts; and per worker its \
+        the latest round and whether the host is parked; the round's counts; per site (of the \
+        sites file) the report and listing URLs discovered in the round, pending, leased, done and \
+        dropped, its parked hosts and latest failure; and per worker its \
         state (running, finished, or dead: no heartbeat within its lease), the leases it holds, what \
         it fetched and its latest failure.
 
@@ -75,6 +77,11 @@ struct Status: ParsableCommand {
                              "seconds_since_heartbeat": w.silence.map { .string(String(format: "%.1f", $0)) } ?? .null,
                              "leases": .int(w.leases), "fetched": .int(w.fetched), "last_error": s(w.lastError)])
                 })
+                root["sites"] = .array(status.sites.map { x in
+                    .object(["site": .string(x.site), "reports": .int(x.reports), "listings": .int(x.listings), "pending": .int(x.pending),
+                             "leased": .int(x.leased), "done": .int(x.done), "dropped": .int(x.dropped),
+                             "parked_hosts": .array(x.parkedHosts.map { .string($0) }), "last_error": s(x.lastError)])
+                })
                 root["round"] = status.round.map { r in
                     .object(["round_id": .int(r.id), "finished": .bool(r.finished), "pending": .int(r.pending), "leased": .int(r.leased),
                              "done": .int(r.done), "dropped": .int(r.dropped)])
@@ -98,6 +105,12 @@ struct Status: ParsableCommand {
             out += "\nround \(r.id) (\(r.finished ? "finished" : "open")): \(r.pending) pending, \(r.leased) leased, \(r.done) done, \(r.dropped) dropped\n"
         }
         if shared {
+            var sites = [["site", "reports", "listings", "pending", "leased", "done", "dropped", "parked hosts", "last failure"]]
+            for x in status.sites {
+                sites.append([x.site, String(x.reports), String(x.listings), String(x.pending), String(x.leased), String(x.done), String(x.dropped),
+                              x.parkedHosts.joined(separator: " "), x.lastError ?? ""])
+            }
+            out += "\nsites (latest round):\n" + Self.columns(sites)
             var workers = [["run", "worker", "machine", "state", "heartbeat", "leases", "fetched", "last failure"]]
             for w in status.workers {
                 workers.append([String(w.run), w.name, w.machine, w.state, w.silence.map { String(format: "%.0f s ago", $0) } ?? "", String(w.leases), String(w.fetched), w.lastError ?? ""])
