@@ -82,7 +82,7 @@ public final class HarvestState: @unchecked Sendable {
                   normalized INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE runs (
                   run_id BIGSERIAL PRIMARY KEY, started TEXT NOT NULL, finished TEXT, summary TEXT,
-                  worker TEXT, machine TEXT, round_id BIGINT, heartbeat DOUBLE PRECISION, lease_seconds DOUBLE PRECISION, taken_by BIGINT, fetched INTEGER NOT NULL DEFAULT 0,
+                  worker TEXT, machine TEXT, round_id BIGINT, heartbeat DOUBLE PRECISION, lease_seconds DOUBLE PRECISION, taken_by BIGINT, warc_dir TEXT, fetched INTEGER NOT NULL DEFAULT 0,
                   last_error TEXT);
                 CREATE TABLE sink_loads (
                   sink TEXT NOT NULL, report_id TEXT NOT NULL, digest TEXT NOT NULL, loaded_at TEXT NOT NULL,

@@ -225,7 +225,8 @@ public final class Harvester: @unchecked Sendable {
             entries.append(.init(url: url, host: host, kind: kind, depth: 0, site: site))
         }
         let frontier = try SharedFrontier(state: state, run: runID, worker: worker, policy: options.politeness, leaseSeconds: options.leaseSeconds,
-                                          holdSeconds: options.leaseSeconds + Double(options.client.totalTimeout), seeds: entries)
+                                          holdSeconds: options.leaseSeconds + Double(options.client.totalTimeout),
+                                          warcDirectory: URL(fileURLWithPath: options.warcDirectory).standardizedFileURL.path, seeds: entries)
         self.frontier = frontier
         summary.discovered += frontier.newSeeds.filter { $0.kind == .report }.count
         for e in entries {
@@ -773,8 +774,9 @@ public final class Harvester: @unchecked Sendable {
     }
 
     /// The payload and Content-Type of an earlier capture.
-    func loadCapture(_ warc: String, _ offset: Int) -> (payload: [UInt8], contentType: String?, date: String?)? {
-        guard let data = FileManager.default.contents(atPath: options.warcDirectory + "/" + warc) else { return nil }
+    /// `directory`: where the WARC file is (default: this run's `--warc-dir`).
+    func loadCapture(_ warc: String, _ offset: Int, in directory: String? = nil) -> (payload: [UInt8], contentType: String?, date: String?)? {
+        guard let data = FileManager.default.contents(atPath: (directory ?? options.warcDirectory) + "/" + warc) else { return nil }
         let bytes = [UInt8](data)
         guard let member = try? Gzip.decompressMember(bytes, at: offset, limit: WARCReader.maxBlock) else { return nil }
         var found: (payload: [UInt8], contentType: String?, date: String?)?
@@ -813,8 +815,8 @@ public final class Harvester: @unchecked Sendable {
 
     /// Repairs a killed run's WARC file (its partial last record is cut back), notes the captures
     /// the state missed and hands their report pages to `onReport`, and rewrites its index.
-    func recoverWARC(_ name: String) throws {
-        let path = options.warcDirectory + "/" + name
+    func recoverWARC(_ name: String, in directory: String? = nil) throws {
+        let path = (directory ?? options.warcDirectory) + "/" + name
         let repaired = try WARCWriter(path: path, info: [], date: Self.isoNow())
         if repaired.repairedBytes > 0 { log("nianbao harvest: \(name): cut back \(repaired.repairedBytes) bytes of a partial record") }
         // The metadata records say what kind of page each response was.
@@ -854,7 +856,9 @@ public final class Harvester: @unchecked Sendable {
         defer { lock.lock(); recoveringDeadRuns = false; lock.unlock() }
         do {
             for dead in try frontier.deadRuns() {
-                let file = dead.warc.map { options.warcDirectory + "/" + $0 }
+                // Its own WARC directory (absolute), else this worker's (same path on a shared mount).
+                let dir = dead.warcDirectory ?? options.warcDirectory
+                let file = dead.warc.map { dir + "/" + $0 }
                 let readable = file.map { FileManager.default.fileExists(atPath: $0) } ?? false
                 let sameMachine = dead.machine == nil || dead.machine == ProcessInfo.processInfo.hostName
                 // Not readable from here: nothing was captured (same machine), or the file is elsewhere.
@@ -872,9 +876,9 @@ public final class Harvester: @unchecked Sendable {
                 guard try frontier.takeDeadRun(dead.run) else { continue }
                 do {
                     if readable, let name = dead.warc {
-                        try recoverWARC(name)
+                        try recoverWARC(name, in: dir)
                         for (url, warc, offset, changed) in try state.unnormalizedReports(inWARC: name) {
-                            guard let c = loadCapture(warc, offset) else { continue }
+                            guard let c = loadCapture(warc, offset, in: dir) else { continue }
                             report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
                         }
                     }

@@ -13,8 +13,10 @@ import NianbaoSQL
 ///   request ends, when the next allowed time becomes at least the end + delay. So N workers never
 ///   ask one host more often than one worker would. Times are the database server's clock.
 /// - A worker's **leases** (its URLs and the host it holds) live as long as its heartbeat: a worker
-///   whose heartbeat is older than the lease time is dead; another worker recovers its WARC file (when
-///   it can read it), notes its captures, and puts its URLs back as pending.
+///   whose heartbeat is older than the lease time is dead; another worker takes its run (`taken_by`),
+///   recovers its WARC file (when it can read it, and no live process on this machine holds the file's
+///   flock), notes its captures, and puts its URLs back as pending. A worker whose run was taken stops
+///   at its next heartbeat, and checks its lease before each capture (``holds(_:)``).
 final class SharedFrontier: @unchecked Sendable {
     let state: HarvestState
     let run: Int
@@ -46,10 +48,10 @@ final class SharedFrontier: @unchecked Sendable {
     }
 
     /// Joins the open round (or opens one) and queues the seeds in it, in one transaction under the
-    /// round lock, so that no worker finishes the round in between. Returns the frontier and how many
-    /// of the seeds were new to the round, by kind.
+    /// round lock, so that no worker finishes the round in between; ``newSeeds`` are the seeds that
+    /// were new to the round.
     init(state: HarvestState, run: Int, worker: String, policy: PolitenessPolicy, leaseSeconds: Double, holdSeconds: Double,
-         seeds: [Entry]) throws {
+         warcDirectory: String, seeds: [Entry]) throws {
         self.state = state
         self.run = run
         self.policy = policy
@@ -69,8 +71,9 @@ final class SharedFrontier: @unchecked Sendable {
                 } else {
                     joined = Int(try db.query("INSERT INTO rounds (started) VALUES (\(Self.now)) RETURNING round_id", []).first?.first.flatMap { $0 } ?? "0") ?? 0
                 }
-                _ = try db.portableQuery("UPDATE runs SET worker = ?, round_id = ?, heartbeat = \(Self.now), machine = ?, lease_seconds = ? WHERE run_id = ?",
-                                         [.text(worker), .int(joined), .text(ProcessInfo.processInfo.hostName), .decimal(String(leaseSeconds)), .int(run)])
+                _ = try db.portableQuery("UPDATE runs SET worker = ?, round_id = ?, heartbeat = \(Self.now), machine = ?, lease_seconds = ?, warc_dir = ? WHERE run_id = ?",
+                                         [.text(worker), .int(joined), .text(ProcessInfo.processInfo.hostName), .decimal(String(leaseSeconds)),
+                                          .text(warcDirectory), .int(run)])
                 for seed in seeds {
                     if try Self.insert(seed, round: joined, delay: hostDelay, listingLimit: nil, db: db) { newSeeds.append(seed) }
                 }
@@ -296,6 +299,8 @@ final class SharedFrontier: @unchecked Sendable {
         var warc: String?
         /// The machine it ran on.
         var machine: String?
+        /// Its `--warc-dir`, absolute.
+        var warcDirectory: String?
         /// Seconds since its last heartbeat.
         var silence: Double
     }
@@ -303,12 +308,12 @@ final class SharedFrontier: @unchecked Sendable {
     /// Unfinished runs of other workers whose heartbeat is older than the lease time.
     func deadRuns() throws -> [DeadRun] {
         try state.q("""
-            SELECT r.run_id, f.warc, r.machine, \(Self.now) - r.heartbeat FROM runs r LEFT JOIN run_files f ON f.run_id = r.run_id
+            SELECT r.run_id, f.warc, r.machine, \(Self.now) - r.heartbeat, r.warc_dir FROM runs r LEFT JOIN run_files f ON f.run_id = r.run_id
             WHERE r.finished IS NULL AND r.run_id <> ? AND r.heartbeat < \(Self.now) - ?
             ORDER BY r.run_id
             """, [.int(run), .decimal(String(leaseSeconds))]).compactMap { row in
             guard let id = row[0].flatMap({ Int($0) }) else { return nil }
-            return DeadRun(run: id, warc: row[1], machine: row[2], silence: row[3].flatMap(Double.init) ?? 0)
+            return DeadRun(run: id, warc: row[1], machine: row[2], warcDirectory: row[4], silence: row[3].flatMap(Double.init) ?? 0)
         }
     }
 

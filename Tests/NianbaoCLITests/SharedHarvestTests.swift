@@ -54,8 +54,8 @@ func waitAll(_ procs: [(Process, Pipe)]) -> [(Int32, String)] {
 struct SharedHarvestTests {
     /// Arguments of one worker.
     func workerArgs(_ site: FixtureSite, names: [String], sites: String, state: String, dir: String, worker: String,
-                    delay: Double, concurrency: Int, extra: [String] = []) -> [String] {
-        ["harvest", "--sites", sites, "--state", state, "--warc-dir", dir + "/warc", "--out", dir + "/records", "--allow-private",
+                    delay: Double, concurrency: Int, warcDir: String? = nil, extra: [String] = []) -> [String] {
+        ["harvest", "--sites", sites, "--state", state, "--warc-dir", warcDir ?? dir + "/warc", "--out", dir + "/records", "--allow-private",
          "--delay", String(delay), "--concurrency", String(concurrency), "--worker", worker] + site.resolveArgs(names) + extra
     }
 
@@ -132,10 +132,11 @@ struct SharedHarvestTests {
             defer { removeScratch(dir) }
             let state = try newTestDatabase("kill\(attempt)")
             let sites = try site.sitesFile(names, in: dir)
-            // Records into the same database (its own schema), a sink every worker loads into.
+            // Records into the same database (its own schema), a sink every worker loads into; one --out;
+            // a WARC directory per worker (the one recovering reads the dead one's where it was).
             let args = (0..<3).map {
                 workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "k\($0)", delay: 0.1, concurrency: 2,
-                           extra: ["--lease", "1", "--sink", state])
+                           warcDir: dir + "/warc-k\($0)", extra: ["--lease", "1", "--sink", state])
             }
             let procs = try startAll(args)
             // A random moment at which the worker holds leases (so the others cannot end the round
@@ -150,7 +151,11 @@ struct SharedHarvestTests {
             sleep(2)
             let last = try run(args[1])
             #expect(last.status == 0, "\(last.stderr)")
-            let counts = try captures(in: dir + "/warc")
+            var counts: [String: Int] = [:]
+            for k in 0..<3 where (try? FileManager.default.contentsOfDirectory(atPath: dir + "/warc-k\(k)"))?.contains(where: { $0.hasSuffix(".warc.gz") }) == true {
+                counts.merge(try captures(in: dir + "/warc-k\(k)")) { $0 + $1 }
+                try expectIndexesMatchCDXJIndexer(dir + "/warc-k\(k)")
+            }
             let reports = counts.filter { $0.key.contains("/nb/r") }
             #expect(reports.count == 6 * 20, "attempt \(attempt): \(reports.count) reports captured")
             #expect(reports.values.allSatisfy { $0 == 1 }, "attempt \(attempt): \(reports.filter { $0.value != 1 })")
@@ -162,7 +167,6 @@ struct SharedHarvestTests {
             #expect(try psql(state, "SELECT count(*) FROM nianbao_harvest.runs WHERE finished IS NULL") == "0")
             // The three workers worked side by side in one round (a sink's load does not make them wait for each other's runs).
             #expect(try psql(state, "SELECT count(DISTINCT round_id) FROM nianbao_harvest.runs WHERE run_id <= 3") == "1")
-            try expectIndexesMatchCDXJIndexer(dir + "/warc")
         }
         #expect(recoveredByOthers == 5, "in \(recoveredByOthers) of 5 runs the live workers recovered the killed one")
     }
@@ -247,12 +251,13 @@ struct SharedHarvestTests {
         defer { removeScratch(dir) }
         let state = try newTestDatabase("cut")
         let sites = try site.sitesFile(names, in: dir)
-        // Two machines: their own WARC directories, so neither can read the other's file.
+        // Two machines: the far one's WARC directory is not on this one (its run says another machine
+        // and a directory that does not exist here).
         let far = workerArgs(site, names: names, sites: sites, state: state, dir: dir + "/far", worker: "far", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
         let near = workerArgs(site, names: names, sites: sites, state: state, dir: dir + "/near", worker: "near", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
         let cut = try startAll([far])
         try pauseHoldingLeases(cut[0].0, worker: "far", state: state)
-        _ = try psql(state, "UPDATE nianbao_harvest.runs SET machine = 'far-away' WHERE worker = 'far'")
+        _ = try psql(state, "UPDATE nianbao_harvest.runs SET machine = 'far-away', warc_dir = '/far-away/warc' WHERE worker = 'far'")
         // After three lease times the near worker releases the far one's URLs without its file and
         // finishes the round.
         let r = try run(near)
