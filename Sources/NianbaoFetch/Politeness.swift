@@ -192,8 +192,7 @@ public struct PolitenessScheduler: Sendable {
             queued += 1
             retryAt = s.nextAllowed
         }
-        let parkedNow = d.park
-        return (retryAt, parkedNow)
+        return (retryAt, d.park)
     }
 
     /// What an attempt's outcome does to its host and its task: the retry policy alone, shared by

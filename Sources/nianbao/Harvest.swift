@@ -104,9 +104,7 @@ struct Harvest: ParsableCommand {
     var resolve: [String] = []
 
     func validate() throws {
-        guard lease >= 1 || (lease > 0 && ProcessInfo.processInfo.environment["NIANBAO_TEST_SHORT_LEASE"] != nil) else {
-            throw ValidationError("--lease must be at least 1 second")
-        }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         guard delay >= 0, backoff >= 0, parkAfter >= 1, concurrency >= 1, concurrency <= 256, retries >= 0, timeout >= 1, maxBodyMB >= 1 else {
             throw ValidationError("--delay ≥ 0, --concurrency 1…256, --retries ≥ 0, --timeout ≥ 1, --max-body-mb ≥ 1")
         }

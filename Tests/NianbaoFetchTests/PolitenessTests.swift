@@ -38,6 +38,24 @@ import NianbaoExtract
         #expect(star.allows("/"))
     }
 
+    /// The rules as workers of a shared crawl pass them on (a pattern with `#`, `$`, `*` and spaces included).
+    @Test func rulesReadBackAsTheyWereSerialized() {
+        let rules = RobotsRules(parsing: """
+            User-agent: *
+            Disallow: /private/
+            Allow: /private/ok$
+            Disallow: /a*b?c=1
+            Crawl-delay: 2.5
+            """, productToken: "nianbao")
+        let back = RobotsRules(serialized: rules.serialized)
+        #expect(back == rules && back.crawlDelay == 2.5 && back.rules.count == 3)
+        let odd = RobotsRules(rules: [(false, "/x#y z")], crawlDelay: nil)
+        #expect(RobotsRules(serialized: odd.serialized) == odd)
+        #expect(RobotsRules(serialized: RobotsRules.disallowAll.serialized) == .disallowAll)
+        #expect(RobotsRules(serialized: RobotsRules.allowAll.serialized) == .allowAll)
+        #expect(!back.allows("/private/x") && back.allows("/private/ok") && !back.allows("/a-b?c=1"))
+    }
+
     @Test func emptyAndAbsentRules() {
         #expect(RobotsRules(parsing: "User-agent: *\nDisallow:\n", productToken: "nianbao").allows("/anything"))
         #expect(RobotsRules(parsing: "", productToken: "nianbao") == .allowAll)
@@ -120,6 +138,22 @@ import NianbaoExtract
         let (_, parked) = s.completed(t3, .transient(reason: "http_500"), now: 1001)
         #expect(parked && s.isParked("h"))
         #expect(s.next(now: 2000) == .finished)
+    }
+
+    /// The retry policy alone, as the PostgreSQL frontier applies it to a host row.
+    @Test func theRetryDecisionOfEachOutcome() {
+        var policy = PolitenessPolicy()
+        policy.maxRetries = 2
+        policy.parkAfter = 3
+        let fixed: (Int) -> Double = { Double(10 + $0) }
+        typealias D = PolitenessScheduler.Decision
+        #expect(PolitenessScheduler.decide(.done(status: 200), attempt: 0, failures: 2, policy: policy, backoff: fixed) == D(hostWait: nil, retry: false, failures: 0, park: false))
+        #expect(PolitenessScheduler.decide(.permanent(reason: "robots"), attempt: 0, failures: 1, policy: policy, backoff: fixed) == D(hostWait: nil, retry: false, failures: 0, park: false))
+        #expect(PolitenessScheduler.decide(.retryAfter(status: 429, seconds: 7), attempt: 1, failures: 1, policy: policy, backoff: fixed) == D(hostWait: 7, retry: true, failures: 1, park: false))
+        #expect(PolitenessScheduler.decide(.retryAfter(status: 503, seconds: nil), attempt: 2, failures: 0, policy: policy, backoff: fixed) == D(hostWait: 12, retry: false, failures: 0, park: false))
+        #expect(PolitenessScheduler.decide(.transient(reason: "timeout"), attempt: 0, failures: 0, policy: policy, backoff: fixed) == D(hostWait: 10, retry: true, failures: 1, park: false))
+        #expect(PolitenessScheduler.decide(.transient(reason: "timeout"), attempt: 2, failures: 1, policy: policy, backoff: fixed) == D(hostWait: nil, retry: false, failures: 2, park: false))
+        #expect(PolitenessScheduler.decide(.transient(reason: "http_500"), attempt: 0, failures: 2, policy: policy, backoff: fixed) == D(hostWait: nil, retry: false, failures: 3, park: true))
     }
 
     @Test func theGlobalLimitHoldsWhateverTheNumberOfHosts() {
