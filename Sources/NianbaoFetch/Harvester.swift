@@ -840,6 +840,15 @@ public final class Harvester: @unchecked Sendable {
         do { try CDXJ.writeIndex(forWARC: path) } catch { log("nianbao harvest: error: cannot index \(path): \(error)") }
     }
 
+    /// Hands to `onReport` the report captures the state notes but that were never normalized (a run
+    /// killed while normalizing): all of them, or those of one WARC file, read from `directory`.
+    func normalizeUnnormalizedCaptures(inWARC name: String? = nil, directory: String? = nil) throws {
+        for (url, warc, offset, changed) in try state.unnormalizedReports(inWARC: name) {
+            guard let c = loadCapture(warc, offset, in: directory) else { continue }
+            report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
+        }
+    }
+
     /// Shared state: recovers the runs of workers whose heartbeat stopped (killed, machine lost). A
     /// dead run's WARC file, when this machine can read it, is repaired and its captures noted and
     /// normalized before its URLs go back to the frontier, so nothing it captured is captured again.
@@ -877,10 +886,7 @@ public final class Harvester: @unchecked Sendable {
                 do {
                     if readable, let name = dead.warc {
                         try recoverWARC(name, in: dir)
-                        for (url, warc, offset, changed) in try state.unnormalizedReports(inWARC: name) {
-                            guard let c = loadCapture(warc, offset, in: dir) else { continue }
-                            report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
-                        }
+                        try normalizeUnnormalizedCaptures(inWARC: name, directory: dir)
                     }
                     try frontier.releaseLeases(of: dead.run)
                 } catch {
@@ -912,9 +918,6 @@ public final class Harvester: @unchecked Sendable {
             try state.endRun(runID, at: Self.isoNow(), summary: "interrupted; recovered by a later run")
         }
         // Captures noted in the state whose record was never written (killed while normalizing).
-        for (url, warc, offset, changed) in try state.unnormalizedReports() {
-            guard let c = loadCapture(warc, offset) else { continue }
-            report(CapturedPage(url: url, payload: c.payload, contentType: c.contentType, retrievedAt: c.date ?? Self.isoNow(), warc: warc, offset: offset, changed: changed))
-        }
+        try normalizeUnnormalizedCaptures()
     }
 }

@@ -4,6 +4,7 @@ import NianbaoFetch
 import NianbaoPipeline
 import NianbaoStore
 import NianbaoEncode
+import NianbaoSQL
 
 /// Exit status when another harvest holds the lock (sysexits EX_TEMPFAIL: try again later).
 let exitLocked: Int32 = 75
@@ -109,7 +110,7 @@ struct Harvest: ParsableCommand {
             throw ValidationError("--delay ≥ 0, --concurrency 1…256, --retries ≥ 0, --timeout ≥ 1, --max-body-mb ≥ 1")
         }
         for s in sinks { do { _ = try SinkSpec(parsing: s) } catch { throw ValidationError("\(error)") } }
-        if replaceFiles && (state.hasPrefix("postgres://") || state.hasPrefix("postgresql://")) {
+        if replaceFiles && PostgresConnection.isURL(state) {
             throw ValidationError("--replace-files cannot be used with a shared (PostgreSQL) state: the workers would replace each other's files")
         }
         for r in resolve where r.split(separator: ":").count < 3 { throw ValidationError("--resolve takes HOST:PORT:ADDRESS (got \(r))") }
@@ -122,7 +123,7 @@ struct Harvest: ParsableCommand {
             throw ExitCode(2)
         }
         // One run at a time on a SQLite state; a PostgreSQL state coordinates its workers itself.
-        let shared = state.hasPrefix("postgres://") || state.hasPrefix("postgresql://")
+        let shared = PostgresConnection.isURL(state)
         var fd: Int32 = -1
         defer { if fd >= 0 { close(fd) } }
         if !shared {

@@ -49,16 +49,37 @@ func waitAll(_ procs: [(Process, Pipe)]) -> [(Int32, String)] {
     }
 }
 
+/// One crawl of the tests: fixture sites site1.test … siteN.test, a scratch directory (removed with
+/// it), a new database for the shared state, and a sites file naming the sites' listings.
+final class SharedCrawl {
+    let site: FixtureSite
+    let names: [String]
+    let dir: String
+    let state: String
+    let sites: String
+
+    /// New fixture sites of `hosts` hosts, or the given ones (`hosts` of them in the sites file).
+    init(_ label: String, hosts: Int, reports: Int = 0, latency: Double = 0, site given: FixtureSite? = nil) throws {
+        site = try given ?? FixtureSite(hosts: hosts, reports: reports, latency: latency)
+        names = (1...hosts).map { "site\($0).test" }
+        dir = try scratchDirectory("shared\(label)")
+        state = try newTestDatabase(label)
+        sites = try site.sitesFile(names, in: dir)
+    }
+
+    deinit { removeScratch(dir) }
+
+    /// Arguments of one worker: WARC files in `<dir>[/under]/warc` (or `warcDir`), records in `<dir>[/under]/records`.
+    func args(worker: String, delay: Double, concurrency: Int, under: String? = nil, warcDir: String? = nil, extra: [String] = []) -> [String] {
+        let base = under.map { dir + "/" + $0 } ?? dir
+        return ["harvest", "--sites", sites, "--state", state, "--warc-dir", warcDir ?? base + "/warc", "--out", base + "/records", "--allow-private",
+                "--delay", String(delay), "--concurrency", String(concurrency), "--worker", worker] + site.resolveArgs(names) + extra
+    }
+}
+
 /// Several workers, one crawl (issue 15): harvest workers sharing a PostgreSQL state.
 @Suite(.serialized, .enabled(if: sharedStateServer != nil, "needs the PostgreSQL test server (scripts/test.sh starts one)"))
 struct SharedHarvestTests {
-    /// Arguments of one worker.
-    func workerArgs(_ site: FixtureSite, names: [String], sites: String, state: String, dir: String, worker: String,
-                    delay: Double, concurrency: Int, warcDir: String? = nil, extra: [String] = []) -> [String] {
-        ["harvest", "--sites", sites, "--state", state, "--warc-dir", warcDir ?? dir + "/warc", "--out", dir + "/records", "--allow-private",
-         "--delay", String(delay), "--concurrency", String(concurrency), "--worker", worker] + site.resolveArgs(names) + extra
-    }
-
     @Test func fourWorkersKeepEachHostsDelayAndCaptureWhatOneWorkerDoesThreeTimesFaster() throws {
         // A slow server (0.2 s a reply) and two requests in flight per worker: one worker's rate is
         // bounded by its concurrency, so four workers may go four times as fast; 52 hosts ≥ 4 × 4 × 2.
@@ -70,14 +91,11 @@ struct SharedHarvestTests {
         var capturedURLs: [Int: Set<String>] = [:]
         var window: [Int: (Double, Double)] = [:]
         for workers in [1, 4] {
-            let dir = try scratchDirectory("shared\(workers)")
-            defer { removeScratch(dir) }
-            let state = try newTestDatabase("w\(workers)")
-            let sites = try site.sitesFile(names, in: dir)
+            let crawl = try SharedCrawl("w\(workers)", hosts: 52, site: site)
+            defer { withExtendedLifetime(crawl) {} }
+            let (dir, state) = (crawl.dir, crawl.state)
             let start = Date()
-            let results = waitAll(try startAll((0..<workers).map {
-                workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "w\($0)", delay: delay, concurrency: 2)
-            }))
+            let results = waitAll(try startAll((0..<workers).map { crawl.args(worker: "w\($0)", delay: delay, concurrency: 2) }))
             wall[workers] = Date().timeIntervalSince(start)
             window[workers] = (start.timeIntervalSince1970, Date().timeIntervalSince1970)
             for (status, err) in results { #expect(status == 0, "\(err)") }
@@ -124,19 +142,16 @@ struct SharedHarvestTests {
     @Test func aWorkerKilledAtRandomLosesItsLeasesAndNothingIsCapturedOrLoadedTwice() throws {
         let site = try FixtureSite(hosts: 6, reports: 20, latency: 0.03)
         defer { withExtendedLifetime(site) {} }
-        let names = (1...6).map { "site\($0).test" }
         var rng = SystemRandomNumberGenerator()
         var recoveredByOthers = 0
         for attempt in 0..<5 {
-            let dir = try scratchDirectory("sharedkill\(attempt)")
-            defer { removeScratch(dir) }
-            let state = try newTestDatabase("kill\(attempt)")
-            let sites = try site.sitesFile(names, in: dir)
+            let crawl = try SharedCrawl("kill\(attempt)", hosts: 6, site: site)
+            defer { withExtendedLifetime(crawl) {} }
+            let (dir, state) = (crawl.dir, crawl.state)
             // Records into the same database (its own schema), a sink every worker loads into; one --out;
             // a WARC directory per worker (the one recovering reads the dead one's where it was).
             let args = (0..<3).map {
-                workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "k\($0)", delay: 0.1, concurrency: 2,
-                           warcDir: dir + "/warc-k\($0)", extra: ["--lease", "1", "--sink", state])
+                crawl.args(worker: "k\($0)", delay: 0.1, concurrency: 2, warcDir: dir + "/warc-k\($0)", extra: ["--lease", "1", "--sink", state])
             }
             let procs = try startAll(args)
             // A random moment at which the worker holds leases (so the others cannot end the round
@@ -172,14 +187,10 @@ struct SharedHarvestTests {
     }
 
     @Test func statusSaysAWorkerIsDeadUntilAnotherRecoversIt() throws {
-        let site = try FixtureSite(hosts: 2, reports: 30, latency: 0.05)
-        defer { withExtendedLifetime(site) {} }
-        let names = ["site1.test", "site2.test"]
-        let dir = try scratchDirectory("shareddead")
-        defer { removeScratch(dir) }
-        let state = try newTestDatabase("dead")
-        let sites = try site.sitesFile(names, in: dir)
-        let args = workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "gone", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
+        let crawl = try SharedCrawl("dead", hosts: 2, reports: 30, latency: 0.05)
+        defer { withExtendedLifetime(crawl) {} }
+        let (dir, state) = (crawl.dir, crawl.state)
+        let args = crawl.args(worker: "gone", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
         _ = try runAndSignal(args, afterMicroseconds: 1_500_000, SIGKILL)
         func workers() throws -> [[String: Any]] {
             let r = try run(["status", "--state", state, "--format", "json"])
@@ -222,14 +233,10 @@ struct SharedHarvestTests {
     }
 
     @Test func aPausedWorkerOnThisMachineKeepsItsLeasesAndGoesOnWhenResumed() throws {
-        let site = try FixtureSite(hosts: 2, reports: 30, latency: 0.05)
-        defer { withExtendedLifetime(site) {} }
-        let names = ["site1.test", "site2.test"]
-        let dir = try scratchDirectory("sharedpause")
-        defer { removeScratch(dir) }
-        let state = try newTestDatabase("pause")
-        let sites = try site.sitesFile(names, in: dir)
-        let args = { (w: String) in self.workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: w, delay: 0.1, concurrency: 2, extra: ["--lease", "1"]) }
+        let crawl = try SharedCrawl("pause", hosts: 2, reports: 30, latency: 0.05)
+        defer { withExtendedLifetime(crawl) {} }
+        let (dir, state) = (crawl.dir, crawl.state)
+        let args = { (w: String) in crawl.args(worker: w, delay: 0.1, concurrency: 2, extra: ["--lease", "1"]) }
         let paused = try startAll([args("paused")])
         try pauseHoldingLeases(paused[0].0, worker: "paused", state: state)
         let other = try startAll([args("other")])
@@ -244,17 +251,13 @@ struct SharedHarvestTests {
     }
 
     @Test func aWorkerCutOffLongerThanItsLeaseLosesItAndCapturesNothingMore() throws {
-        let site = try FixtureSite(hosts: 2, reports: 30, latency: 0.05)
-        defer { withExtendedLifetime(site) {} }
-        let names = ["site1.test", "site2.test"]
-        let dir = try scratchDirectory("sharedcut")
-        defer { removeScratch(dir) }
-        let state = try newTestDatabase("cut")
-        let sites = try site.sitesFile(names, in: dir)
+        let crawl = try SharedCrawl("cut", hosts: 2, reports: 30, latency: 0.05)
+        defer { withExtendedLifetime(crawl) {} }
+        let (dir, state) = (crawl.dir, crawl.state)
         // Two machines: the far one's WARC directory is not on this one (its run says another machine
         // and a directory that does not exist here).
-        let far = workerArgs(site, names: names, sites: sites, state: state, dir: dir + "/far", worker: "far", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
-        let near = workerArgs(site, names: names, sites: sites, state: state, dir: dir + "/near", worker: "near", delay: 0.1, concurrency: 2, extra: ["--lease", "1"])
+        let far = crawl.args(worker: "far", delay: 0.1, concurrency: 2, under: "far", extra: ["--lease", "1"])
+        let near = crawl.args(worker: "near", delay: 0.1, concurrency: 2, under: "near", extra: ["--lease", "1"])
         let cut = try startAll([far])
         try pauseHoldingLeases(cut[0].0, worker: "far", state: state)
         _ = try psql(state, "UPDATE nianbao_harvest.runs SET machine = 'far-away', warc_dir = '/far-away/warc' WHERE worker = 'far'")
@@ -273,19 +276,15 @@ struct SharedHarvestTests {
     }
 
     @Test func aWorkerAtItsPageLimitLeavesWhatItFoundToTheOthers() throws {
-        let site = try FixtureSite(hosts: 3, reports: 4)
-        defer { withExtendedLifetime(site) {} }
-        let names = ["site1.test", "site2.test", "site3.test"]
-        let dir = try scratchDirectory("sharedlimit")
-        defer { removeScratch(dir) }
-        let state = try newTestDatabase("limit")
-        let sites = try site.sitesFile(names, in: dir)
-        let first = try run(workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "short", delay: 0.05, concurrency: 1,
+        let crawl = try SharedCrawl("limit", hosts: 3, reports: 4)
+        defer { withExtendedLifetime(crawl) {} }
+        let (dir, state) = (crawl.dir, crawl.state)
+        let first = try run(crawl.args(worker: "short", delay: 0.05, concurrency: 1,
                                        extra: ["--max-pages", "2"]))
         #expect(first.status == 0 && first.stderr.contains("stopped early (limit)"), "\(first.stderr)")
         // The round stays open with what the first worker found; the next worker joins it and finishes it.
         #expect(try psql(state, "SELECT count(*) FROM nianbao_harvest.frontier WHERE status = 'pending' AND kind = 'report'") != "0")
-        let second = try run(workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "rest", delay: 0.05, concurrency: 2))
+        let second = try run(crawl.args(worker: "rest", delay: 0.05, concurrency: 2))
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try psql(state, "SELECT count(*) || ' ' || count(finished) FROM nianbao_harvest.rounds") == "1 1")
         let reports = try captures(in: dir + "/warc").filter { $0.key.contains("/nb/r") }
@@ -293,15 +292,11 @@ struct SharedHarvestTests {
     }
 
     @Test func twoWorkersStartedAtOnceOnAnEmptyDatabaseMigrateItOnce() throws {
-        let site = try FixtureSite(hosts: 3, reports: 4)
-        defer { withExtendedLifetime(site) {} }
-        let names = ["site1.test", "site2.test", "site3.test"]
-        let dir = try scratchDirectory("sharedstart")
-        defer { removeScratch(dir) }
-        let state = try newTestDatabase("start")
-        let sites = try site.sitesFile(names, in: dir)
+        let crawl = try SharedCrawl("start", hosts: 3, reports: 4)
+        defer { withExtendedLifetime(crawl) {} }
+        let (dir, state) = (crawl.dir, crawl.state)
         let results = waitAll(try startAll((0..<2).map {
-            workerArgs(site, names: names, sites: sites, state: state, dir: dir, worker: "s\($0)", delay: 0.05, concurrency: 2)
+            crawl.args(worker: "s\($0)", delay: 0.05, concurrency: 2)
         }))
         for (status, err) in results {
             #expect(status == 0, "\(err)")
