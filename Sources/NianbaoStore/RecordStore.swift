@@ -166,6 +166,10 @@ public final class LoadSession {
     /// The content digest of each id's latest version (a record with it is unchanged).
     var latestDigest: [String: String] = [:]
     var maxVersion: [String: Int] = [:]
+    /// The `check_definitions` row of each (check id, formula, cells), by ``definitionKey(_:)``.
+    var definitionIDs: [String: Int] = [:]
+    /// The id the next new check definition gets.
+    var nextDefinitionID = 1
     /// The current record of each report key.
     var currentByKey: [String: (id: String, version: Int, tables: String)] = [:]
     /// The report key each id is current under.
@@ -199,6 +203,13 @@ public final class LoadSession {
         maxVersion = [:]
         currentByKey = [:]
         currentKeyOfID = [:]
+        definitionIDs = [:]
+        nextDefinitionID = 1
+        for row in try connection.query("SELECT definition_id, check_id, formula, cells FROM check_definitions", []) {
+            guard let n = row[0].flatMap({ Int($0) }), let id = row[1] else { continue }
+            definitionIDs[Self.definitionKey(id: id, formula: row[2], cells: row[3])] = n
+            nextDefinitionID = max(nextDefinitionID, n + 1)
+        }
         for row in try connection.query("SELECT report_id, version, record_sha256, is_current, report_key, tables_sha256 FROM reports", []) {
             guard let id = row[0], let v = row[1].flatMap({ Int($0) }) else { continue }
             if v > maxVersion[id] ?? 0 {
@@ -258,10 +269,28 @@ public final class LoadSession {
             currentByKey[r.reportKey] = (r.id, version, r.tablesDigest)
             currentKeyOfID[r.id] = r.reportKey
         }
-        batch.add(r, version: version, isCurrent: isCurrent)
+        let rows = r.prepared?.rows ?? RecordRows(r)
+        let definitions = rows.checks.map { definitionID($0.id, formula: $0.formula, cells: $0.cells) }
+        batch.add(r, rows: rows, definitions: definitions, version: version, isCurrent: isCurrent)
         batchRecords.append(r)
         // About 170 records' rows: peak memory of a 2,000-record load 352 MB (675 MB at 200,000 rows), same CPU time.
         if batch.size > 50_000 { try flush() }
+    }
+
+    /// The lookup key of a check definition (the three values, none of which holds U+0000).
+    static func definitionKey(id: String, formula: String?, cells: String?) -> String {
+        "\(id)\u{0}\(formula.map { "=" + $0 } ?? "null")\u{0}\(cells.map { "=" + $0 } ?? "null")"
+    }
+
+    /// The `check_definitions` row of a check's formula and cells: a known one, or a new one written with the batch.
+    private func definitionID(_ id: String, formula: String?, cells: String?) -> Int {
+        let key = Self.definitionKey(id: id, formula: formula, cells: cells)
+        if let n = definitionIDs[key] { return n }
+        let n = nextDefinitionID
+        nextDefinitionID += 1
+        definitionIDs[key] = n
+        batch.definitions.append([.int(n), .text(id), formula.map { .text($0) } ?? .null, cells.map { .text($0) } ?? .null])
+        return n
     }
 
     /// Marks one stored row as not current (and takes it out of `report_cells_wide`).
@@ -373,7 +402,9 @@ struct Batch {
     var metadata: [[SQLValue]] = []
     var sections: [[SQLValue]] = []
     var cells: [[SQLValue]] = []
-    var checks: [[SQLValue]] = []
+    /// New `check_definitions` rows (written before the check results that refer to them).
+    var definitions: [[SQLValue]] = []
+    var checkResults: [[SQLValue]] = []
     var repairs: [[SQLValue]] = []
     var warnings: [[SQLValue]] = []
     var differences: [[SQLValue]] = []
@@ -381,7 +412,7 @@ struct Batch {
     var wide: [[SQLValue]] = []
     /// Ids with rows in this batch (a second version of one of them needs the first flushed).
     var pending = Set<String>()
-    var size: Int { reports.count + metadata.count + sections.count + cells.count + checks.count + repairs.count + warnings.count + differences.count + wide.count }
+    var size: Int { definitions.count + reports.count + metadata.count + sections.count + cells.count + checkResults.count + repairs.count + warnings.count + differences.count + wide.count }
 
     static let reportColumns = ["report_id", "version", "is_current", "record_sha256", "url", "retrieved_at", "source_content_sha256",
                                 "source_path", "source_file_name", "agency_key", "agency_key_source", "report_key", "tables_sha256",
@@ -390,8 +421,8 @@ struct Batch {
                                 "contact_organization", "contact_address", "contact_phone", "contact_email",
                                 "extractor_version", "libxml2_version", "record_json"]
 
-    mutating func add(_ r: LoadableRecord, version: Int, isCurrent: Bool = true) {
-        let rows = r.prepared?.rows ?? RecordRows(r)
+    /// Adds the rows of one record; `definitions` are the `check_definitions` ids of its checks, in order.
+    mutating func add(_ r: LoadableRecord, rows: RecordRows, definitions: [Int], version: Int, isCurrent: Bool = true) {
         pending.insert(r.id)
         let key: [SQLValue] = [.text(r.id), .int(version)]
         var byName: [String: SQLValue] = [:]
@@ -405,10 +436,9 @@ struct Batch {
             cells.append(key + [.text(c.table), .text(c.rowPath), .text(c.column), Self.sql(c.value), .text(c.status),
                                 c.raw.map { .text($0) } ?? .null, c.rule.map { .text($0) } ?? .null, c.candidates.map { .text($0) } ?? .null])
         }
-        for c in rows.checks {
-            checks.append(key + [.text(c.id), .text(c.status), c.expected.map { .int($0) } ?? .null, c.actual.map { .int($0) } ?? .null,
-                                 c.formula.map { .text($0) } ?? .null, c.cells.map { .text($0) } ?? .null,
-                                 c.messageZh.map { .text($0) } ?? .null, c.messageEn.map { .text($0) } ?? .null])
+        for (c, definition) in zip(rows.checks, definitions) {
+            checkResults.append(key + [.text(c.id), .text(c.status), c.expected.map { .int($0) } ?? .null, c.actual.map { .int($0) } ?? .null,
+                                 .int(definition), c.messageZh.map { .text($0) } ?? .null, c.messageEn.map { .text($0) } ?? .null])
         }
         for (i, x) in rows.repairs.enumerated() { repairs.append(key + [.int(i), .text(x.path), .text(x.raw), .text(x.value), .text(x.rule)]) }
         for (i, w) in rows.warnings.enumerated() { warnings.append(key + [.int(i), .text(w.code), .text(w.message)]) }
@@ -440,7 +470,8 @@ struct Batch {
         try c.bulkInsert("page_metadata", columns: key + ["key", "ordinal", "value"], rows: metadata)
         try c.bulkInsert("report_sections", columns: key + ["section", "text"], rows: sections)
         try c.bulkInsert("cells", columns: key + ["table_name", "row_path", "column_name", "value", "status", "raw", "rule", "candidates"], rows: cells)
-        try c.bulkInsert("checks", columns: key + ["check_id", "status", "expected", "actual", "formula", "cells", "message_zh", "message_en"], rows: checks)
+        try c.bulkInsert("check_definitions", columns: ["definition_id", "check_id", "formula", "cells"], rows: definitions)
+        try c.bulkInsert("check_results", columns: key + ["check_id", "status", "expected", "actual", "definition_id", "message_zh", "message_en"], rows: checkResults)
         try c.bulkInsert("repairs", columns: key + ["ordinal", "path", "raw", "value", "rule"], rows: repairs)
         try c.bulkInsert("warnings", columns: key + ["ordinal", "code", "message"], rows: warnings)
         try c.bulkInsert("report_differences", columns: ["report_key", "report_id", "version", "previous_report_id", "previous_version", "path", "value", "previous_value"], rows: differences)

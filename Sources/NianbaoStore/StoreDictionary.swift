@@ -85,7 +85,22 @@ public enum StoreDictionary {
             ("rule", "why the cell has its status (规则)"),
             ("candidates", "for ambiguous cells: the values the page allows, as a JSON array (候选值)"),
         ]))
-        out.append(Relation(name: "checks", isView: false, description: "every identity of the template checked, one row per check (勾稽核对)", columns: key + [
+        out.append(Relation(name: "check_results", isView: false, description: "every identity of the template checked, one row per check: its outcome and message; its formula is in check_definitions, the view checks has both (勾稽核对结果)", columns: key + [
+            ("check_id", field("quality.checks[].id")),
+            ("status", field("quality.checks[].status")),
+            ("expected", field("quality.checks[].expected")),
+            ("actual", field("quality.checks[].actual")),
+            ("definition_id", "the check's formula and cells: check_definitions.definition_id (核对公式编号)"),
+            ("message_zh", field("quality.checks[].message.zh")),
+            ("message_en", field("quality.checks[].message.en")),
+        ]))
+        out.append(Relation(name: "check_definitions", isView: false, description: "the formula and cells of each check, kept once: they depend only on the check id and the template (核对公式)", columns: [
+            ("definition_id", "number of the definition, referred to by check_results.definition_id (核对公式编号)"),
+            ("check_id", field("quality.checks[].id")),
+            ("formula", field("quality.checks[].formula")),
+            ("cells", field("quality.checks[].cells") + ", as a JSON array"),
+        ]))
+        out.append(Relation(name: "checks", isView: true, description: "every identity of the template checked, one row per check (勾稽核对): check_results with the formula and cells of check_definitions", columns: key + [
             ("check_id", field("quality.checks[].id")),
             ("status", field("quality.checks[].status")),
             ("expected", field("quality.checks[].expected")),

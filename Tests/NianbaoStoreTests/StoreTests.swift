@@ -286,6 +286,50 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         #expect(throws: SQLError.self) { try v4.select("UPDATE reports SET is_current = 1") }
     }
 
+    @Test func schemaSixKeepsEachFormulaOnceAndEveryCheckAndCellAsTheyWere() throws {
+        let records = try goldenRecords()
+        let freshPath = scratchPath("v6", suffix: ".sqlite"), oldPath = scratchPath("v5", suffix: ".sqlite")
+        defer { removeScratch(freshPath); removeScratch(oldPath) }
+        let fresh = try RecordStore.sqlite(path: freshPath)
+        _ = try fresh.load(records)
+        let checks = try fresh.select("SELECT * FROM checks ORDER BY report_id, version, check_id")
+        let cells = try fresh.select("SELECT * FROM cells ORDER BY report_id, version, table_name, row_path, column_name")
+        var distinct = Set<String>()
+        for r in records { for c in RecordRows(r).checks { distinct.insert("\(c.id) \(c.formula ?? "-") \(c.cells ?? "-")") } }
+        #expect(checks.count == records.map { RecordRows($0).checks.count }.reduce(0, +) && checks.allSatisfy { $0[6] != nil && $0[7] != nil })
+        #expect(try fresh.select("SELECT count(*) FROM check_definitions") == [["\(distinct.count)"]])
+        #expect(distinct.count < checks.count / 10, "\(distinct.count) definitions for \(checks.count) checks")
+        // A schema-5 database with the same rows, as its loads wrote them: formula and cells in every row of the table `checks`.
+        do {
+            let old = try RecordStore.sqlite(path: oldPath, migrateTo: 5)
+            _ = try old.select("ATTACH DATABASE '\(freshPath)' AS v6")
+            for table in ["reports", "page_metadata", "report_sections", "cells", "checks", "report_cells_wide"] {
+                _ = try old.select("INSERT INTO main.\(table) SELECT * FROM v6.\(table)")
+            }
+            _ = try old.select("DETACH DATABASE v6")
+            #expect(try old.select("SELECT count(*), count(formula) FROM checks") == [["\(checks.count)", "\(checks.count)"]])
+        }
+        let upgraded = try RecordStore.sqlite(path: oldPath)
+        #expect(try upgraded.schemaVersion() == 6)
+        #expect(try upgraded.select("SELECT * FROM checks ORDER BY report_id, version, check_id") == checks)
+        #expect(try upgraded.select("SELECT * FROM cells ORDER BY report_id, version, table_name, row_path, column_name") == cells)
+        #expect(try upgraded.select("SELECT count(*) FROM check_definitions") == [["\(distinct.count)"]])
+        // Clustered on the primary key: no rowid (and no second b-tree of the same keys).
+        #expect(throws: SQLError.self) { try upgraded.select("SELECT rowid FROM cells") }
+        #expect(throws: SQLError.self) { try upgraded.select("SELECT rowid FROM check_results") }
+        // Loads go on: the same records are unchanged; a changed one is a version whose checks reuse the definitions.
+        #expect(try upgraded.load(records) == LoadSummary(unchanged: records.count))
+        let changed = try edited(records[0], cell: "tables.review_litigation.review.upheld", to: 9)
+        #expect(try upgraded.load([changed]) == LoadSummary(updated: 1))
+        #expect(try upgraded.select("SELECT count(*) FROM check_definitions") == [["\(distinct.count)"]])
+        #expect(try upgraded.select("SELECT count(*), count(formula), count(message_zh) FROM checks WHERE report_id = '\(changed.id)' AND version = 2")
+                == [Array(repeating: "\(RecordRows(changed).checks.count)", count: 3)])
+        // The view says the same as the record, check by check.
+        let stored = try upgraded.select("SELECT check_id, status, formula, cells, message_en FROM checks WHERE report_id = '\(changed.id)' AND version = 2 ORDER BY check_id")
+        let want = RecordRows(changed).checks.sorted { $0.id < $1.id }.map { [$0.id, $0.status, $0.formula, $0.cells, $0.messageEn] }
+        #expect(stored == want)
+    }
+
     @Test func copiesVersionsAndCrossYearChecks() throws {
         let path = scratchPath("copies", suffix: ".sqlite")
         defer { removeScratch(path) }
