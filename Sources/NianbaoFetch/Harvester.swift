@@ -535,10 +535,17 @@ public final class Harvester: @unchecked Sendable {
                 return (.permanent(reason: "robots"), nil)
             }
         }
+        // A 304 for robots.txt or a listing page means "use the copy you have": ask conditionally only
+        // when this worker can read that copy (with a shared state it may be in another worker's
+        // WARC directory, or on another machine: then the page is fetched whole, and its links found).
         var headers: [String] = []
-        if let p = prior, p.warc != nil {
-            if let e = p.etag { headers.append("If-None-Match: \(e)") }
-            if let m = p.lastModified { headers.append("If-Modified-Since: \(m)") }
+        var priorDirectory: String?
+        if let p = prior, let warc = p.warc {
+            priorDirectory = warcDirectory(of: warc)
+            if priorDirectory != nil || task.kind == .report {
+                if let e = p.etag { headers.append("If-None-Match: \(e)") }
+                if let m = p.lastModified { headers.append("If-Modified-Since: \(m)") }
+            }
         }
         let result = client.get(task.url, headers: headers)
         lock.lock(); summary.fetched += 1; lock.unlock()
@@ -579,7 +586,7 @@ public final class Harvester: @unchecked Sendable {
                     _ = capture(task, exchange, prior: prior, extra: [("robots", "parsed")])
                 }
             case 304:
-                if let p = prior, let warc = p.warc, let off = p.warcOffset, let old = loadCapture(warc, off) {
+                if let p = prior, let warc = p.warc, let off = p.warcOffset, let old = loadCapture(warc, off, in: priorDirectory) {
                     setRobots(task.host, RobotsRules(parsing: String(decoding: old.payload, as: UTF8.self), productToken: options.robotsToken))
                 } else {
                     setRobots(task.host, .allowAll)
@@ -599,7 +606,7 @@ public final class Harvester: @unchecked Sendable {
         case 304:
             try? state.recordAttempt(task.url, kind: task.kind.rawValue, status: 304, error: nil, at: Self.isoNow())
             lock.lock(); summary.notModified += 1; lock.unlock()
-            if task.kind == .listing, let p = prior, let warc = p.warc, let off = p.warcOffset, let old = loadCapture(warc, off) {
+            if task.kind == .listing, let p = prior, let warc = p.warc, let off = p.warcOffset, let old = loadCapture(warc, off, in: priorDirectory) {
                 discover(from: old.payload, contentType: old.contentType, task: task)
             }
             return (.done(status: 304), nil)
@@ -775,6 +782,16 @@ public final class Harvester: @unchecked Sendable {
 
     /// The payload and Content-Type of an earlier capture.
     /// `directory`: where the WARC file is (default: this run's `--warc-dir`).
+    /// The directory holding a capture's WARC file: this run's `--warc-dir`, or with a shared state the
+    /// directory of the run that wrote it (workers may each have their own); nil when it cannot be read from here.
+    func warcDirectory(of warc: String) -> String? {
+        if FileManager.default.isReadableFile(atPath: options.warcDirectory + "/" + warc) { return options.warcDirectory }
+        guard state.isShared,
+              let rows = try? state.q("SELECT r.warc_dir FROM run_files f JOIN runs r ON r.run_id = f.run_id WHERE f.warc = ?", [.text(warc)]),
+              let dir = rows.first?.first ?? nil, FileManager.default.isReadableFile(atPath: dir + "/" + warc) else { return nil }
+        return dir
+    }
+
     func loadCapture(_ warc: String, _ offset: Int, in directory: String? = nil) -> (payload: [UInt8], contentType: String?, date: String?)? {
         guard let data = FileManager.default.contents(atPath: (directory ?? options.warcDirectory) + "/" + warc) else { return nil }
         let bytes = [UInt8](data)

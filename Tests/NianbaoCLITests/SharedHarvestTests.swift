@@ -139,6 +139,37 @@ struct SharedHarvestTests {
         #expect(speedup >= 3, "4 workers \(speedup)× one")
     }
 
+    @Test func aWorkerFindsTheLinksOfAListingAnotherWorkerCapturedWhereverThatCopyIs() throws {
+        let crawl = try SharedCrawl("elsewhere", hosts: 2, reports: 6)
+        // Reports discovered and done in the newest round.
+        let found = """
+            SELECT count(*) FROM nianbao_harvest.frontier WHERE kind = 'report' AND status = 'done'
+              AND round_id = (SELECT max(round_id) FROM nianbao_harvest.rounds)
+            """
+        func reportsFound() throws -> String { try psql(crawl.state, found) }
+        func frontier() throws -> String {
+            try psql(crawl.state, "SELECT kind || ' ' || status || ' ' || round_id || ': ' || count(*) FROM nianbao_harvest.frontier GROUP BY kind, status, round_id")
+        }
+        let first = try run(crawl.args(worker: "a", delay: 0.05, concurrency: 2, warcDir: crawl.dir + "/warc-a"))
+        #expect(first.status == 0, "\(first.stderr)")
+        let all = try reportsFound()
+        #expect(Int(all) ?? 0 >= 12, "\((try? frontier()) ?? "")")
+        // The next round by a worker with its own WARC directory: the listings answer 304 (unchanged),
+        // their copies are in a's directory, and their links are found there.
+        let b = crawl.args(worker: "b", delay: 0.05, concurrency: 2, warcDir: crawl.dir + "/warc-b")
+        let second = try run(b)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try psql(crawl.state, "SELECT count(*) FROM nianbao_harvest.rounds") == "2")
+        #expect(try reportsFound() == all, "\((try? frontier()) ?? "")")
+        #expect(second.stderr.contains("not modified"), "\(second.stderr)")
+        // a's directory out of reach (another machine's): the listings are asked for whole, and their links found.
+        try FileManager.default.moveItem(atPath: crawl.dir + "/warc-a", toPath: crawl.dir + "/elsewhere")
+        let third = try run(b)
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(try psql(crawl.state, "SELECT count(*) FROM nianbao_harvest.rounds") == "3")
+        #expect(try reportsFound() == all, "\((try? frontier()) ?? "")")
+    }
+
     @Test func aWorkerKilledAtRandomLosesItsLeasesAndNothingIsCapturedOrLoadedTwice() throws {
         let site = try FixtureSite(hosts: 6, reports: 20, latency: 0.03)
         defer { withExtendedLifetime(site) {} }

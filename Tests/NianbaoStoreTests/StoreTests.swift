@@ -330,6 +330,32 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         #expect(stored == want)
     }
 
+    @Test func aNewDatabaseHasSixteenKiBPagesAndAnOlderOneKeepsItsOwn() throws {
+        let fresh = scratchPath("pages-new", suffix: ".sqlite"), older = scratchPath("pages-old", suffix: ".sqlite")
+        defer { removeScratch(fresh); removeScratch(older) }
+        let records = try goldenRecords()
+        let store = try RecordStore.sqlite(path: fresh)
+        #expect(try store.select("PRAGMA page_size") == [["16384"]])
+        // A database another tool made (4 KiB pages, WAL) opens, migrates and loads as it is.
+        let made = try runPython(["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL'); c.execute('CREATE TABLE mine (x)'); c.commit()", older])
+        #expect(made.status == 0, "\(made.output)")
+        let other = try RecordStore.sqlite(path: older)
+        #expect(try other.load(records).inserted == records.count)
+        #expect(try other.select("PRAGMA page_size") == [["4096"]])
+        #expect(try other.select("SELECT count(*) FROM mine") == [["0"]])
+    }
+
+    @Test func textWithAZeroCharacterIsStoredWhole() throws {
+        let path = scratchPath("nul", suffix: ".sqlite")
+        defer { removeScratch(path) }
+        guard case .object(var root) = try goldenRecords()[0].record, case .object(var report)? = root["report"] else { Issue.record("no report"); return }
+        report["agency"] = .string("甲\u{0}乙")
+        root["report"] = .object(report)
+        let store = try RecordStore.sqlite(path: path)
+        #expect(try store.load([try LoadableRecord(record: .object(root))]).inserted == 1)
+        #expect(try store.select("SELECT hex(agency) FROM reports") == [["E794B200E4B999"]])
+    }
+
     @Test func copiesVersionsAndCrossYearChecks() throws {
         let path = scratchPath("copies", suffix: ".sqlite")
         defer { removeScratch(path) }
