@@ -96,92 +96,121 @@ struct CellRow {
     var wideName: String { WideColumns.name(rowPath: rowPath, column: column) }
 }
 
+/// One check of a record (`quality.checks[]`) as the stores keep it.
+struct CheckRow {
+    var id: String
+    var status: String
+    var expected: Int?
+    var actual: Int?
+    var formula: String?
+    /// The cells the check reads, as in the record (a JSON array of record paths).
+    var cells: JSONValue?
+    var messageZh: String?
+    var messageEn: String?
+
+    /// `cells` as the stores write it: canonical JSON text.
+    var cellsText: String? { cells.map { String(decoding: CanonicalJSON.encode($0).dropLast(), as: UTF8.self) } }
+}
+
 /// The relational rows of one record (schema in ``StoreSchema``).
+///
+/// Made once per record loaded, off the thread that writes (``LoadableRecord/prepare()``): members
+/// are read directly (no dotted paths split per lookup) and each cell's path is built once.
 struct RecordRows: @unchecked Sendable {
     var report: [(String, JSONValue)]
     var metadata: [(key: String, ordinal: Int, value: String?)]
     var sections: [(String, String?)]
     var cells: [CellRow]
-    var checks: [(id: String, status: String, expected: Int?, actual: Int?, formula: String?, cells: String?, messageZh: String?, messageEn: String?)]
+    var checks: [CheckRow]
     var repairs: [(path: String, raw: String, value: String, rule: String)]
     var warnings: [(code: String, message: String)]
 
     init(_ r: LoadableRecord) {
-        let rec = r.record
-        func s(_ p: String) -> JSONValue { rec[path: p] ?? .null }
-        report = [
-            ("url", s("source.url")), ("retrieved_at", s("source.retrieved_at")), ("source_content_sha256", s("source.content_sha256")),
-            ("source_path", s("source.path")), ("source_file_name", s("source.file_name")),
-            ("input_format", s("source.input_format")), ("charset", s("source.charset")), ("charset_source", s("source.charset_source")),
-            ("capture_warc", s("source.capture.warc")), ("capture_offset", s("source.capture.offset")),
-            ("page_title", s("page.title")),
-            ("breadcrumb", .string(String(decoding: CanonicalJSON.encode(s("page.breadcrumb")).dropLast(), as: UTF8.self))),
-            ("title", s("report.title")), ("year", s("report.year")), ("agency", s("report.agency")), ("template", s("report.template")),
-            ("agency_key", s("report.agency_key")), ("agency_key_source", s("report.agency_key_source")),
+        let root = r.record.objectValue ?? JSONObject()
+        let source = root["source"]?.objectValue, page = root["page"]?.objectValue, report = root["report"]?.objectValue
+        let quality = root["quality"]?.objectValue, extractor = root["extractor"]?.objectValue
+        let capture = source?["capture"]?.objectValue, period = report?["period"]?.objectValue, contact = report?["contact"]?.objectValue
+        func v(_ o: JSONObject?, _ key: String) -> JSONValue { o?[key] ?? .null }
+        self.report = [
+            ("url", v(source, "url")), ("retrieved_at", v(source, "retrieved_at")), ("source_content_sha256", v(source, "content_sha256")),
+            ("source_path", v(source, "path")), ("source_file_name", v(source, "file_name")),
+            ("input_format", v(source, "input_format")), ("charset", v(source, "charset")), ("charset_source", v(source, "charset_source")),
+            ("capture_warc", v(capture, "warc")), ("capture_offset", v(capture, "offset")),
+            ("page_title", v(page, "title")),
+            ("breadcrumb", .string(String(decoding: CanonicalJSON.encode(v(page, "breadcrumb")).dropLast(), as: UTF8.self))),
+            ("title", v(report, "title")), ("year", v(report, "year")), ("agency", v(report, "agency")), ("template", v(report, "template")),
+            ("agency_key", v(report, "agency_key")), ("agency_key_source", v(report, "agency_key_source")),
             ("report_key", .string(r.reportKey)), ("tables_sha256", .string(r.tablesDigest)),
-            ("period_start", s("report.period.start")), ("period_end", s("report.period.end")), ("issued", s("report.issued")),
-            ("contact_organization", s("report.contact.organization")), ("contact_address", s("report.contact.address")),
-            ("contact_phone", s("report.contact.phone")), ("contact_email", s("report.contact.email")),
-            ("extractor_version", s("extractor.version")), ("libxml2_version", s("extractor.libxml2")),
+            ("period_start", v(period, "start")), ("period_end", v(period, "end")), ("issued", v(report, "issued")),
+            ("contact_organization", v(contact, "organization")), ("contact_address", v(contact, "address")),
+            ("contact_phone", v(contact, "phone")), ("contact_email", v(contact, "email")),
+            ("extractor_version", v(extractor, "version")), ("libxml2_version", v(extractor, "libxml2")),
             ("record_json", .string(String(decoding: r.bytes.dropLast(), as: UTF8.self))),
         ]
         metadata = []
-        if case .object(let m)? = rec[path: "page.metadata"] {
-            for key in m.keys.sorted() {
-                switch m[key]! {
+        if case .object(let m)? = page?["metadata"] {
+            for (key, value) in m {
+                switch value {
                 case .array(let items):
                     for (i, v) in items.enumerated() { metadata.append((key, i, v.stringValue)) }
                 case .object(let other):
-                    for k in other.keys.sorted() { metadata.append(("other." + k, 0, other[k]!.stringValue)) }
+                    for (k, v) in other { metadata.append(("other." + k, 0, v.stringValue)) }
                 case .string(let v): metadata.append((key, 0, v))
                 default: metadata.append((key, 0, nil))
                 }
             }
         }
-        sections = SectionKind.allCases.map { ($0.rawValue, rec[path: "report.sections.\($0.rawValue)"]?.stringValue) }
-        let notes = rec[path: "quality.cells"]?.objectValue ?? [:]
+        let sectionTexts = report?["sections"]?.objectValue
+        sections = SectionKind.allCases.map { ($0.rawValue, sectionTexts?[$0.rawValue]?.stringValue) }
+        let notes = quality?["cells"]?.objectValue ?? JSONObject()
+        let tables = root["tables"]?.objectValue
         var cellRows: [CellRow] = []
+        cellRows.reserveCapacity(256)
         for table in ["proactive", "applications", "review_litigation"] {
-            guard let t = rec[path: "tables.\(table)"], case .object = t else { continue }
-            Self.walk(t, path: []) { path, value in
-                let column = path.last!
-                let rowPath = path.dropLast().joined(separator: ".")
-                let full = "tables.\(table).\(path.joined(separator: "."))"
-                var status = "reported"
-                var raw: String?, rule: String?, candidates: String?
-                if let n = notes[full] {
-                    status = n[path: "status"]?.stringValue ?? "reported"
-                    raw = n[path: "raw"]?.stringValue
-                    rule = n[path: "rule"]?.stringValue
-                    if let c = n[path: "candidates"] { candidates = String(decoding: CanonicalJSON.encode(c).dropLast(), as: UTF8.self) }
-                } else if path.contains("subtotal") {
-                    status = "derived"
-                } else if value == .null {
-                    status = "missing"
-                }
-                cellRows.append(CellRow(table: table, rowPath: rowPath, column: column, value: value, status: status, raw: raw, rule: rule, candidates: candidates))
-            }
+            guard case .object(let t)? = tables?[table] else { continue }
+            Self.walk(t, table: table, rowPath: "", inSubtotal: false, notes: notes, into: &cellRows)
         }
         cells = cellRows
-        checks = (rec[path: "quality.checks"]?.arrayValue ?? []).map {
-            ($0[path: "id"]?.stringValue ?? "", $0[path: "status"]?.stringValue ?? "", $0[path: "expected"]?.intValue, $0[path: "actual"]?.intValue,
-             $0[path: "formula"]?.stringValue, $0[path: "cells"].map { String(decoding: CanonicalJSON.encode($0).dropLast(), as: UTF8.self) },
-             $0[path: "message"]?.objectValue?["zh"]?.stringValue, $0[path: "message"]?.objectValue?["en"]?.stringValue)
+        checks = (quality?["checks"]?.arrayValue ?? []).map { c in
+            let o = c.objectValue
+            let message = o?["message"]?.objectValue
+            return CheckRow(id: o?["id"]?.stringValue ?? "", status: o?["status"]?.stringValue ?? "", expected: o?["expected"]?.intValue,
+                            actual: o?["actual"]?.intValue, formula: o?["formula"]?.stringValue, cells: o?["cells"],
+                            messageZh: message?["zh"]?.stringValue, messageEn: message?["en"]?.stringValue)
         }
-        repairs = (rec[path: "quality.repairs"]?.arrayValue ?? []).map {
-            ($0[path: "path"]?.stringValue ?? "", $0[path: "raw"]?.stringValue ?? "", $0[path: "value"]?.stringValue ?? "", $0[path: "rule"]?.stringValue ?? "")
+        repairs = (quality?["repairs"]?.arrayValue ?? []).map {
+            let o = $0.objectValue
+            return (o?["path"]?.stringValue ?? "", o?["raw"]?.stringValue ?? "", o?["value"]?.stringValue ?? "", o?["rule"]?.stringValue ?? "")
         }
-        warnings = (rec[path: "quality.warnings"]?.arrayValue ?? []).map {
-            ($0[path: "code"]?.stringValue ?? "", $0[path: "message"]?.stringValue ?? "")
+        warnings = (quality?["warnings"]?.arrayValue ?? []).map {
+            let o = $0.objectValue
+            return (o?["code"]?.stringValue ?? "", o?["message"]?.stringValue ?? "")
         }
     }
 
-    /// Visits every leaf of a table object in sorted key order.
-    static func walk(_ v: JSONValue, path: [String], _ visit: ([String], JSONValue) -> Void) {
-        if case .object(let o) = v {
-            for k in o.keys.sorted() { walk(o[k]!, path: path + [k], visit) }
-        } else {
-            visit(path, v)
+    /// Appends a row per leaf of a table object, in key order: its row path (the keys above it), its
+    /// column (its key), its status from `quality.cells` (`derived` under a `subtotal`, `missing` when null).
+    static func walk(_ object: JSONObject, table: String, rowPath: String, inSubtotal: Bool, notes: JSONObject, into out: inout [CellRow]) {
+        for (key, value) in object {
+            let subtotal = inSubtotal || key == "subtotal"
+            if case .object(let child) = value {
+                walk(child, table: table, rowPath: rowPath.isEmpty ? key : rowPath + "." + key, inSubtotal: subtotal, notes: notes, into: &out)
+                continue
+            }
+            var status = "reported"
+            var raw: String?, rule: String?, candidates: String?
+            if !notes.isEmpty, let note = notes["tables." + table + "." + (rowPath.isEmpty ? key : rowPath + "." + key)] {
+                let n = note.objectValue
+                status = n?["status"]?.stringValue ?? "reported"
+                raw = n?["raw"]?.stringValue
+                rule = n?["rule"]?.stringValue
+                if let c = n?["candidates"] { candidates = String(decoding: CanonicalJSON.encode(c).dropLast(), as: UTF8.self) }
+            } else if subtotal {
+                status = "derived"
+            } else if value == .null {
+                status = "missing"
+            }
+            out.append(CellRow(table: table, rowPath: rowPath, column: key, value: value, status: status, raw: raw, rule: rule, candidates: candidates))
         }
     }
 }
@@ -202,25 +231,57 @@ public enum WideColumns {
         var values: [JSONValue]
 
         init(_ rec: JSONValue) {
-            reportFields = ["source.url", "report.agency", "report.agency_key", "report.year", "report.template", "report.period.start",
-                            "report.period.end", "report.issued", "report.title"].map { rec[path: $0] ?? .null }
-            failing = (rec[path: "quality.checks"]?.arrayValue ?? []).filter { $0[path: "status"]?.stringValue == "fail" }
-                .compactMap { $0[path: "id"]?.stringValue }.sorted { JSONObject.compare($0, $1) < 0 }
-            let notes = rec[path: "quality"]?.objectValue?["cells"]?.objectValue ?? [:]
-            let tables = rec[path: "tables"]?.objectValue
-            var flagged: [String] = [], values: [JSONValue] = []
-            values.reserveCapacity(WideColumns.cells.count)
-            for c in WideColumns.cells {
-                let path = "tables.\(c.table).\(c.name)"
-                if let status = notes[path]?.objectValue?["status"]?.stringValue, status != "reported" { flagged.append("\(c.name):\(status)") }
-                var v: JSONValue? = tables?[c.table]
-                for k in c.rowPath.split(separator: ".") { v = v?.objectValue?[String(k)] }
-                values.append(v?.objectValue?[c.column] ?? .null)
+            let root = rec.objectValue
+            let report = root?["report"]?.objectValue, period = report?["period"]?.objectValue
+            reportFields = [root?["source"]?.objectValue?["url"], report?["agency"], report?["agency_key"], report?["year"], report?["template"],
+                            period?["start"], period?["end"], report?["issued"], report?["title"]].map { $0 ?? .null }
+            let quality = root?["quality"]?.objectValue
+            failing = (quality?["checks"]?.arrayValue ?? []).filter { $0.objectValue?["status"]?.stringValue == "fail" }
+                .compactMap { $0.objectValue?["id"]?.stringValue }.sorted { JSONObject.compare($0, $1) < 0 }
+            // The notes are few: each is matched to its column, rather than every column looked up among them.
+            var flagged: [(column: Int, text: String)] = []
+            for (path, note) in quality?["cells"]?.objectValue ?? JSONObject() {
+                guard let i = WideColumns.columnOfPath[path], let status = note.objectValue?["status"]?.stringValue, status != "reported" else { continue }
+                flagged.append((i, "\(WideColumns.cells[i].name):\(status)"))
             }
-            self.flagged = flagged
+            self.flagged = flagged.sorted { $0.column < $1.column }.map(\.text)
+            // Each row object is found once for its columns (a row's columns are next to each other).
+            let tables = root?["tables"]?.objectValue
+            var values: [JSONValue] = []
+            values.reserveCapacity(WideColumns.cells.count)
+            var row: JSONObject?, rowIndex = -1
+            for (i, location) in WideColumns.locations.enumerated() {
+                if location.row != rowIndex {
+                    rowIndex = location.row
+                    var v: JSONValue? = tables?[WideColumns.cells[i].table]
+                    for k in location.rowKeys { v = v?.objectValue?[k] }
+                    row = v?.objectValue
+                }
+                values.append(row?[WideColumns.cells[i].column] ?? .null)
+            }
             self.values = values
         }
     }
+
+    /// Where each column of ``cells`` is in a record: the keys of its row under its table, and a number
+    /// that is the same for the columns of one row.
+    static let locations: [(rowKeys: [String], row: Int)] = {
+        var out: [(rowKeys: [String], row: Int)] = []
+        var previous: (String, String)?
+        for c in cells {
+            let row = previous.map { $0 == (c.table, c.rowPath) } == true ? out.last!.row : (out.last?.row ?? -1) + 1
+            out.append((c.rowPath.split(separator: ".").map(String.init), row))
+            previous = (c.table, c.rowPath)
+        }
+        return out
+    }()
+
+    /// The column of ``cells`` of each cell's record path (`tables.<table>.<name>`, as `quality.cells` names it).
+    static let columnOfPath: [String: Int] = {
+        var out: [String: Int] = [:]
+        for (i, c) in cells.enumerated() { out["tables.\(c.table).\(c.name)"] = i }
+        return out
+    }()
 
     /// A cell's wide-view column name: its record path under its table, the same name the record and
     /// the `cells` table give it (`tables.<table_name>.<row_path>.<column_name>`): `rules.issued`,

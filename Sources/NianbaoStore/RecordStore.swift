@@ -1,4 +1,5 @@
 import NianbaoSQL
+import NianbaoEncode
 import NianbaoNormalize
 
 /// What a load did.
@@ -166,8 +167,8 @@ public final class LoadSession {
     /// The content digest of each id's latest version (a record with it is unchanged).
     var latestDigest: [String: String] = [:]
     var maxVersion: [String: Int] = [:]
-    /// The `check_definitions` row of each (check id, formula, cells), by ``definitionKey(_:)``.
-    var definitionIDs: [String: Int] = [:]
+    /// The rows of `check_definitions`, by check id: formula, cells (parsed) and definition id.
+    var definitions: [String: [(formula: String?, cells: JSONValue?, id: Int)]] = [:]
     /// The id the next new check definition gets.
     var nextDefinitionID = 1
     /// The current record of each report key.
@@ -203,11 +204,13 @@ public final class LoadSession {
         maxVersion = [:]
         currentByKey = [:]
         currentKeyOfID = [:]
-        definitionIDs = [:]
+        definitions = [:]
         nextDefinitionID = 1
         for row in try connection.query("SELECT definition_id, check_id, formula, cells FROM check_definitions", []) {
             guard let n = row[0].flatMap({ Int($0) }), let id = row[1] else { continue }
-            definitionIDs[Self.definitionKey(id: id, formula: row[2], cells: row[3])] = n
+            // Text that is not JSON (none is written so) matches no record's cells: a new definition is made.
+            let cells = row[3].map { text in (try? JSONParser.parse(Array(text.utf8))) ?? .string("\u{0}unreadable " + text) }
+            definitions[id, default: []].append((row[2], cells, n))
             nextDefinitionID = max(nextDefinitionID, n + 1)
         }
         for row in try connection.query("SELECT report_id, version, record_sha256, is_current, report_key, tables_sha256 FROM reports", []) {
@@ -270,26 +273,21 @@ public final class LoadSession {
             currentKeyOfID[r.id] = r.reportKey
         }
         let rows = r.prepared?.rows ?? RecordRows(r)
-        let definitions = rows.checks.map { definitionID($0.id, formula: $0.formula, cells: $0.cells) }
+        let definitions = rows.checks.map(definitionID)
         batch.add(r, rows: rows, definitions: definitions, version: version, isCurrent: isCurrent)
         batchRecords.append(r)
         // About 170 records' rows: peak memory of a 2,000-record load 352 MB (675 MB at 200,000 rows), same CPU time.
         if batch.size > 50_000 { try flush() }
     }
 
-    /// The lookup key of a check definition (the three values, none of which holds U+0000).
-    static func definitionKey(id: String, formula: String?, cells: String?) -> String {
-        "\(id)\u{0}\(formula.map { "=" + $0 } ?? "null")\u{0}\(cells.map { "=" + $0 } ?? "null")"
-    }
-
-    /// The `check_definitions` row of a check's formula and cells: a known one, or a new one written with the batch.
-    private func definitionID(_ id: String, formula: String?, cells: String?) -> Int {
-        let key = Self.definitionKey(id: id, formula: formula, cells: cells)
-        if let n = definitionIDs[key] { return n }
+    /// The `check_definitions` row of a check's formula and cells: a known one, or a new one written
+    /// with the batch. (A check id has one or two definitions, one per template.)
+    private func definitionID(_ check: CheckRow) -> Int {
+        if let known = definitions[check.id]?.first(where: { $0.formula == check.formula && $0.cells == check.cells }) { return known.id }
         let n = nextDefinitionID
         nextDefinitionID += 1
-        definitionIDs[key] = n
-        batch.definitions.append([.int(n), .text(id), formula.map { .text($0) } ?? .null, cells.map { .text($0) } ?? .null])
+        definitions[check.id, default: []].append((check.formula, check.cells, n))
+        batch.definitions.append([.int(n), .text(check.id), check.formula.map { .text($0) } ?? .null, check.cellsText.map { .text($0) } ?? .null])
         return n
     }
 

@@ -295,7 +295,7 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         let checks = try fresh.select("SELECT * FROM checks ORDER BY report_id, version, check_id")
         let cells = try fresh.select("SELECT * FROM cells ORDER BY report_id, version, table_name, row_path, column_name")
         var distinct = Set<String>()
-        for r in records { for c in RecordRows(r).checks { distinct.insert("\(c.id) \(c.formula ?? "-") \(c.cells ?? "-")") } }
+        for r in records { for c in RecordRows(r).checks { distinct.insert("\(c.id) \(c.formula ?? "-") \(c.cellsText ?? "-")") } }
         #expect(checks.count == records.map { RecordRows($0).checks.count }.reduce(0, +) && checks.allSatisfy { $0[6] != nil && $0[7] != nil })
         #expect(try fresh.select("SELECT count(*) FROM check_definitions") == [["\(distinct.count)"]])
         #expect(distinct.count < checks.count / 10, "\(distinct.count) definitions for \(checks.count) checks")
@@ -326,7 +326,7 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
                 == [Array(repeating: "\(RecordRows(changed).checks.count)", count: 3)])
         // The view says the same as the record, check by check.
         let stored = try upgraded.select("SELECT check_id, status, formula, cells, message_en FROM checks WHERE report_id = '\(changed.id)' AND version = 2 ORDER BY check_id")
-        let want = RecordRows(changed).checks.sorted { $0.id < $1.id }.map { [$0.id, $0.status, $0.formula, $0.cells, $0.messageEn] }
+        let want = RecordRows(changed).checks.sorted { $0.id < $1.id }.map { [$0.id, $0.status, $0.formula, $0.cellsText, $0.messageEn] }
         #expect(stored == want)
     }
 
