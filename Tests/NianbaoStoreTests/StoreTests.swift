@@ -391,6 +391,26 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(Array("{\"a\": 1,}".utf8)) }
     }
 
+    @Test func linesAcrossTheReadersChunksAndALastLineWithoutNewlineAreRead() throws {
+        let dir = scratchPath("chunks")
+        defer { removeScratch(dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // More than the reader's 4 MiB chunk: some lines begin in one chunk and end in the next.
+        let golden = try goldenRecords()
+        var text = "", n = 0
+        while text.utf8.count < 9 << 20 {
+            text += String(decoding: golden[n % golden.count].bytes, as: UTF8.self)
+            if n == 3 { text += "  \n" }
+            n += 1
+        }
+        text.removeLast()  // the last line ends the file without a newline
+        try text.write(toFile: dir + "/big.ndjson", atomically: true, encoding: .utf8)
+        let (records, problems) = RecordReader.read([dir])
+        #expect(problems.isEmpty, "\(problems.map(\.reason))")
+        #expect(records.count == n)
+        #expect(records.map(\.digest) == (0..<n).map { golden[$0 % golden.count].digest })
+    }
+
     @Test func badRecordsAreReportedAndTheRestLoad() throws {
         let dir = scratchPath("records")
         defer { removeScratch(dir) }
