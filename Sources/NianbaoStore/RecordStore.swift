@@ -1,4 +1,5 @@
 import NianbaoSQL
+import Dispatch
 import NianbaoEncode
 import NianbaoNormalize
 
@@ -182,6 +183,10 @@ public final class LoadSession {
     var batchRecords: [LoadableRecord] = []
     /// The summary before the pending batch's records were added (restored when the batch is redone).
     var summaryBeforeBatch = LoadSummary()
+    /// The batch the writer thread is writing, if any.
+    var inFlight: WriteJob?
+    /// The writer thread's queue (serial: one batch after another, in order).
+    let writer = DispatchQueue(label: "nianbao.load.writer")
 
     /// Begins a transaction on `store`.
     public init(_ store: RecordStore) throws {
@@ -244,10 +249,16 @@ public final class LoadSession {
     /// current for its report key unless it is a copy of the current record (same tables, other id).
     public func add(_ r: LoadableRecord) throws {
         if latestDigest[r.id] == r.digest { summary.unchanged += 1; return }
+        if currentByKey[r.reportKey] != nil || currentKeyOfID[r.id] != nil {
+            // This record may retire a stored row or list its differences from one: the rows it
+            // touches must be written (not pending, not being written) before it changes any state.
+            if batch.pending.contains(r.id) || currentByKey[r.reportKey].map({ batch.pending.contains($0.id) }) == true { try flush() }
+            try settle()
+            // (A refused batch written again record by record may have changed what is stored.)
+            if latestDigest[r.id] == r.digest { summary.unchanged += 1; return }
+        }
         let current = currentByKey[r.reportKey]
         let isCopy = current.map { $0.id != r.id && $0.tables == r.tablesDigest } ?? false
-        // Rows the updates below touch (a retired row, the cells a difference is listed against) must be in the database.
-        if batch.pending.contains(r.id) || (!isCopy && current.map({ batch.pending.contains($0.id) }) == true) { try flush() }
         let version = (maxVersion[r.id] ?? 0) + 1
         if maxVersion[r.id] != nil { summary.updated += 1 } else { summary.inserted += 1 }
         maxVersion[r.id] = version
@@ -293,6 +304,7 @@ public final class LoadSession {
 
     /// Marks one stored row as not current (and takes it out of `report_cells_wide`).
     private func retire(_ id: String, _ version: Int) throws {
+        try settle()
         _ = try connection.query("UPDATE reports SET is_current = 0 WHERE report_id = \(connection.placeholder(1)) AND version = \(connection.placeholder(2))",
                                  [.text(id), .int(version)])
         _ = try connection.query("DELETE FROM report_cells_wide WHERE report_id = \(connection.placeholder(1)) AND version = \(connection.placeholder(2))",
@@ -301,6 +313,7 @@ public final class LoadSession {
 
     /// The cells in which `r` differs from the record it replaces as its report's current one.
     private func listDifferences(_ r: LoadableRecord, version: Int, previous: (id: String, version: Int, tables: String)) throws {
+        try settle()
         var before: [String: String?] = [:]
         for row in try connection.query("SELECT table_name, row_path, column_name, value FROM cells WHERE report_id = \(connection.placeholder(1)) AND version = \(connection.placeholder(2))",
                                         [.text(previous.id), .int(previous.version)]) {
@@ -329,51 +342,68 @@ public final class LoadSession {
         return String(t)
     }
 
-    /// Writes the pending batch. If the database refuses it, the batch is undone (to its savepoint) and
-    /// its records are written one at a time, each in its own savepoint: a record refused again is
-    /// left out and reported in the summary, the others load.
+    /// Hands the pending batch to the writer thread, which writes it while the next one is made (the
+    /// database — a PostgreSQL server or SQLite — works while this thread and the parsers do). One
+    /// batch is written at a time: the previous one is settled first.
     func flush() throws {
-        do {
-            try batch.flush(connection)
-            batchRecords = []
-        } catch {
-            try connection.exec("ROLLBACK TO SAVEPOINT nianbao_batch")
-            let records = batchRecords
-            batchRecords = []
-            batch = Batch()
-            // The database is as before the batch: so are the state and the counts of what the batch
-            // wrote (records found unchanged wrote nothing and stay counted).
-            try readState()
-            let unchanged = summary.unchanged
-            summary = summaryBeforeBatch
-            summary.unchanged = unchanged
-            for r in records {
-                let before = summary
-                try connection.exec("SAVEPOINT nianbao_record")
-                do {
-                    try add(r)
-                    try batch.flush(connection)
-                    try connection.exec("RELEASE SAVEPOINT nianbao_record")
-                } catch {
-                    try connection.exec("ROLLBACK TO SAVEPOINT nianbao_record")
-                    try connection.exec("RELEASE SAVEPOINT nianbao_record")
-                    batch = Batch()
-                    try readState()
-                    summary = before
-                    let reason = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-                    summary.failed.append(LoadSummary.Failure(id: r.id, reason: reason))
-                }
-                batchRecords = []
+        try settle()
+        guard batch.size > 0 else { return }
+        let job = WriteJob(batch: batch, connection: connection, records: batchRecords, summaryBefore: summaryBeforeBatch)
+        batch = Batch()
+        batchRecords = []
+        summaryBeforeBatch = summary
+        inFlight = job
+        writer.async { job.run() }
+    }
+
+    /// Waits for the batch being written. If the database refused it, the batch is undone (to its
+    /// savepoint) and its records are written one at a time, each in its own savepoint: a record
+    /// refused again is left out and reported in the summary, the others load; the records added
+    /// since are then added again. Every use of the connection by this thread comes after this.
+    func settle() throws {
+        guard let job = inFlight else { return }
+        inFlight = nil
+        job.done.wait()
+        guard job.error != nil else { return }
+        try connection.exec("ROLLBACK TO SAVEPOINT nianbao_batch")
+        let later = batchRecords
+        batchRecords = []
+        batch = Batch()
+        // The database is as before the batch: so are the state and the counts of what the batch
+        // and the records after it wrote (records found unchanged wrote nothing and stay counted).
+        try readState()
+        let unchanged = summary.unchanged
+        summary = job.summaryBefore
+        summary.unchanged = unchanged
+        for r in job.records {
+            let before = summary
+            try connection.exec("SAVEPOINT nianbao_record")
+            do {
+                try add(r)
+                try settle()  // (nothing is handed off for one record's rows; kept for certainty)
+                try batch.flush(connection)
+                try connection.exec("RELEASE SAVEPOINT nianbao_record")
+            } catch {
+                try connection.exec("ROLLBACK TO SAVEPOINT nianbao_record")
+                try connection.exec("RELEASE SAVEPOINT nianbao_record")
+                try readState()
+                summary = before
+                let reason = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                summary.failed.append(LoadSummary.Failure(id: r.id, reason: reason))
             }
+            batch = Batch()
+            batchRecords = []
         }
         try connection.exec("RELEASE SAVEPOINT nianbao_batch")
         try connection.exec("SAVEPOINT nianbao_batch")
         summaryBeforeBatch = summary
+        for r in later { try add(r) }
     }
 
     /// Writes what is pending, computes the cross-year checks again, and commits.
     public func commit() throws -> LoadSummary {
         try flush()
+        try settle()
         try connection.exec("RELEASE SAVEPOINT nianbao_batch")
         // A load that wrote nothing leaves the checks as they are (computing them again is most of a no-op reload).
         if summary.inserted + summary.updated > 0 {
@@ -389,8 +419,44 @@ public final class LoadSession {
     /// Abandons the load: the database is as it was before ``init(_:)``.
     public func rollback() {
         guard open else { return }
+        inFlight?.done.wait()
+        inFlight = nil
         try? connection.exec("ROLLBACK")
         open = false
+    }
+}
+
+/// A batch the writer thread writes: its rows, then the savepoint moved past them. Made by the
+/// loading thread, run by the writer, read again by the loading thread only after `done`.
+final class WriteJob: @unchecked Sendable {
+    var batch: Batch
+    let connection: SQLConnection
+    /// The batch's records (written again one by one if the database refuses the batch).
+    let records: [LoadableRecord]
+    /// The summary before the batch's records were added.
+    let summaryBefore: LoadSummary
+    /// Signalled when the batch is written or refused.
+    let done = DispatchSemaphore(value: 0)
+    /// Why the database refused the batch.
+    var error: Error?
+
+    init(batch: Batch, connection: SQLConnection, records: [LoadableRecord], summaryBefore: LoadSummary) {
+        self.batch = batch
+        self.connection = connection
+        self.records = records
+        self.summaryBefore = summaryBefore
+    }
+
+    func run() {
+        do {
+            try batch.flush(connection)
+            try connection.exec("RELEASE SAVEPOINT nianbao_batch")
+            try connection.exec("SAVEPOINT nianbao_batch")
+        } catch {
+            self.error = error
+        }
+        batch = Batch()  // its rows are freed on the writer thread
+        done.signal()
     }
 }
 
