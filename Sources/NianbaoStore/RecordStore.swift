@@ -185,12 +185,25 @@ public final class LoadSession {
     var summaryBeforeBatch = LoadSummary()
     /// The batch the writer thread is writing, if any.
     var inFlight: WriteJob?
+    /// True while an empty SQLite database is loaded with a rollback journal (see ``init(_:)``).
+    var rollbackJournal = false
     /// The writer thread's queue (serial: one batch after another, in order).
     let writer = DispatchQueue(label: "nianbao.load.writer")
 
     /// Begins a transaction on `store`.
     public init(_ store: RecordStore) throws {
         connection = store.connection
+        // The first load into an empty SQLite database writes its pages once, with a rollback journal
+        // (which holds nothing for pages that are new), instead of twice (into the WAL, then into
+        // the file at the checkpoint that ends the commit). Nobody reads an empty database, so its
+        // readers may wait for the load; with another connection open the mode stays WAL. The
+        // journal is synced fully meanwhile, and WAL comes back when the load ends.
+        if connection.dialect == .sqlite,
+           (try? connection.query("SELECT count(*) FROM (SELECT 1 FROM reports LIMIT 1)", []))?.first?.first == "0",
+           (try? connection.query("PRAGMA journal_mode = DELETE", []))?.first?.first == "delete" {
+            rollbackJournal = true
+            try connection.exec("PRAGMA synchronous = FULL")
+        }
         // One load at a time per database: the versions it gives depend on what is current.
         try connection.beginWrite()
         do {
@@ -415,7 +428,17 @@ public final class LoadSession {
         }
         try connection.exec("COMMIT")
         open = false
+        restoreWAL()
         return summary
+    }
+
+    /// Back to WAL after a load with a rollback journal (if another connection prevents it now,
+    /// the next one to open the database does it).
+    func restoreWAL() {
+        guard rollbackJournal else { return }
+        rollbackJournal = false
+        try? connection.exec("PRAGMA synchronous = NORMAL")
+        _ = try? connection.query("PRAGMA journal_mode = WAL", [])
     }
 
     /// Abandons the load: the database is as it was before ``init(_:)``.
@@ -425,6 +448,7 @@ public final class LoadSession {
         inFlight = nil
         try? connection.exec("ROLLBACK")
         open = false
+        restoreWAL()
     }
 }
 

@@ -450,6 +450,57 @@ let sample = packageRoot.appendingPathComponent("Snapshots/jiangyin-2023-text/in
         }
     }
 
+    /// A first load into an empty SQLite database runs with a rollback journal (it writes its pages
+    /// once): killed midway, it leaves the database empty and whole, and the next load fills it and
+    /// gives it its WAL back.
+    @Test func aFirstLoadKilledMidwayLeavesTheDatabaseEmptyAndWhole() throws {
+        let dir = try scratchDirectory("killed-load")
+        defer { removeScratch(dir) }
+        let (made, _) = try runPython(["-c", """
+            import glob, json, sys
+            golden = [json.load(open(p, encoding="utf-8")) for p in sorted(glob.glob(sys.argv[1] + "/*/expected.json"))]
+            with open(sys.argv[2], "w", encoding="utf-8") as f:
+                for i in range(600):
+                    rec = golden[i % len(golden)]
+                    rec["id"] = "%020x" % (0xc000 + i)
+                    rec["report"]["report_key"] = "name:killed/%d" % i
+                    f.write(json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\\n")
+            """, packageRoot.appendingPathComponent("Snapshots").path, dir + "/records.ndjson"])
+        #expect(made == 0)
+        let db = dir + "/records.sqlite"
+        func inspect() throws -> String {
+            try runPython(["-c", """
+                import sqlite3, sys
+                db = sqlite3.connect(sys.argv[1])
+                print(db.execute("pragma integrity_check").fetchone()[0], db.execute("select count(*) from reports").fetchone()[0],
+                      db.execute("select count(*) from cells").fetchone()[0], db.execute("pragma journal_mode").fetchone()[0])
+                """, db]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: nianbaoBinary())
+        p.arguments = ["export", dir + "/records.ndjson", "--to", "sqlite:" + db]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Killed while it writes: its rollback journal holds the pages the load changed (the one-page
+        // journal of the switch from WAL comes and goes before).
+        func journalSize() -> Int { ((try? FileManager.default.attributesOfItem(atPath: db + "-journal"))?[.size] as? Int) ?? 0 }
+        var waited = 0
+        while journalSize() < 64 << 10 && p.isRunning && waited < 60_000 { usleep(2_000); waited += 2 }
+        usleep(100_000)
+        let killedMidway = p.isRunning
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(killedMidway, "the load ended before it could be killed")
+        #expect(FileManager.default.fileExists(atPath: db + "-journal"))
+        // The next reader rolls the load back from the journal; the file keeps the rollback journal
+        // until nianbao opens it again.
+        #expect(try inspect() == "ok 0 0 delete")
+        let again = try run(["export", dir + "/records.ndjson", "--to", "sqlite:" + db])
+        #expect(again.status == 0, "\(again.stderr)")
+        let counts = try inspect().split(separator: " ")
+        #expect(counts.count == 4 && counts[0] == "ok" && counts[1] == "600" && Int(counts[2]) ?? 0 > 600 * 100 && counts[3] == "wal", "\(counts)")
+    }
+
     /// libcurl and libpq are opened on first use: `normalize` runs where they cannot be loaded, and
     /// `harvest` and a PostgreSQL sink say so in one line (a library that is not ELF stands in here
     /// for one that is missing or broken, found first through LD_LIBRARY_PATH).
