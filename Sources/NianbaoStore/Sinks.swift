@@ -424,7 +424,13 @@ public enum RecordReader {
         defer { chunk.deallocate() }
         func fill() throws {
             var n: Int
-            repeat { n = Glibc.read(h.fileDescriptor, chunk.baseAddress, chunkSize) } while n < 0 && errno == EINTR
+            repeat {
+                #if canImport(Glibc)
+                n = Glibc.read(h.fileDescriptor, chunk.baseAddress, chunkSize)
+                #else
+                n = Darwin.read(h.fileDescriptor, chunk.baseAddress, chunkSize)
+                #endif
+            } while n < 0 && errno == EINTR
             guard n >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             if n == 0 { eof = true } else {
                 if start > 0 { buffer.removeFirst(start); start = 0 }
