@@ -257,7 +257,30 @@ public enum WideCSV {
     static func header() -> [UInt8] { [0xEF, 0xBB, 0xBF] + line(RecordStore.wideColumnNames) }
 
     static func line(_ fields: [String?]) -> [UInt8] {
-        Array(fields.map { field($0) }.joined(separator: ",").utf8) + [0x0D, 0x0A]
+        var out: [UInt8] = []
+        append(fields, to: &out)
+        return out
+    }
+
+    /// Appends one CSV line (RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes
+    /// doubled; CRLF at the end), working on the UTF-8 bytes: a CR LF inside a field is one Character
+    /// and equal to neither "\r" nor "\n", so a Character test let it through unquoted.
+    static func append(_ fields: [String?], to out: inout [UInt8]) {
+        for (i, value) in fields.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            guard let value else { continue }
+            if value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                out.append(0x22)
+                for b in value.utf8 {
+                    if b == 0x22 { out.append(0x22) }
+                    out.append(b)
+                }
+                out.append(0x22)
+            } else {
+                out.append(contentsOf: value.utf8)
+            }
+        }
+        out.append(contentsOf: [0x0D, 0x0A])
     }
 
     /// The wide row of one record, in the order of ``RecordStore/wideColumnNames``.
@@ -285,13 +308,6 @@ public enum WideCSV {
         return "'" + text
     }
 
-    static func field(_ v: String?) -> String {
-        guard let v else { return "" }
-        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return v
-    }
 }
 
 /// One row per cell, as CSV (UTF-8 with a BOM, RFC 4180 quoting, CRLF): the report, the cell's
@@ -313,16 +329,17 @@ public enum LongCSV {
         let agencyKey = rec[path: "report.agency_key"]?.stringValue.map(WideCSV.neutralized)
         let year = rec[path: "report.year"]?.intValue.map(String.init)
         var out: [UInt8] = []
+        out.reserveCapacity(64 << 10)
         for c in (r.prepared?.rows ?? RecordRows(r)).cells {
-            let path = "tables.\(c.table).\(c.rowPath.isEmpty ? "" : c.rowPath + ".")\(c.column)"
+            let path = "tables." + c.table + "." + (c.rowPath.isEmpty ? "" : c.rowPath + ".") + c.column
             let labels = RecordDictionary.cellLabels(template: template, path: path)
             let value: String? = switch c.value {
             case .int(let i): String(i)
             case .decimal(let d): d.description
             default: nil
             }
-            out += WideCSV.line([r.id, agencyKey, year, template, path, labels?.row, labels?.column, value, c.status,
-                                 c.raw.map(WideCSV.neutralized), c.rule, c.candidates])
+            WideCSV.append([r.id, agencyKey, year, template, path, labels?.row, labels?.column, value, c.status,
+                            c.raw.map(WideCSV.neutralized), c.rule, c.candidates], to: &out)
         }
         return out
     }

@@ -424,6 +424,13 @@ func cellMap(_ store: RecordStore) throws -> [String: String] {
 }
 
 @Suite struct CSVTests {
+    @Test func fieldsWithLineBreaksQuotesAndCommasAreQuotedByteForByte() {
+        // CR LF is one Character (equal to neither "\r" nor "\n"), and a quote with a combining mark
+        // is one Character too: both must still be quoted and doubled.
+        let line = WideCSV.line(["a\r\nb", "x\"\u{301}y", "1,5", "plain", nil, "甲"])
+        #expect(String(decoding: line, as: UTF8.self) == "\"a\r\nb\",\"x\"\"\u{301}y\",\"1,5\",plain,,甲\r\n")
+    }
+
     @Test func theWideCSVReadsBackWithPythonsCSVModuleAndPandas() throws {
         let records = try goldenRecords()
         let path = scratchPath("wide", suffix: ".csv")
