@@ -21,7 +21,8 @@ public enum StoreSchema {
     public static let latestVersion = 6
 
     static let bigint = "BIGINT"
-    /// The key of every per-report table, and its reference to `reports`.
+    /// The key of every per-report table, and its reference to `reports` (a row-level foreign key in
+    /// SQLite; PostgreSQL checks it per statement since schema 6, see ``postgresStatementLevelKeys()``).
     static let key = "report_id TEXT NOT NULL, version INTEGER NOT NULL"
     static let fk = "FOREIGN KEY (report_id, version) REFERENCES reports (report_id, version) ON DELETE CASCADE"
 
