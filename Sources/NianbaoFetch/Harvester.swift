@@ -780,8 +780,6 @@ public final class Harvester: @unchecked Sendable {
         try h.write(contentsOf: Data(line.utf8))
     }
 
-    /// The payload and Content-Type of an earlier capture.
-    /// `directory`: where the WARC file is (default: this run's `--warc-dir`).
     /// The directory holding a capture's WARC file: this run's `--warc-dir`, or with a shared state the
     /// directory of the run that wrote it (workers may each have their own); nil when it cannot be read from here.
     func warcDirectory(of warc: String) -> String? {
@@ -792,6 +790,8 @@ public final class Harvester: @unchecked Sendable {
         return dir
     }
 
+    /// The payload and Content-Type of an earlier capture.
+    /// `directory`: where the WARC file is (default: this run's `--warc-dir`).
     func loadCapture(_ warc: String, _ offset: Int, in directory: String? = nil) -> (payload: [UInt8], contentType: String?, date: String?)? {
         guard let data = FileManager.default.contents(atPath: (directory ?? options.warcDirectory) + "/" + warc) else { return nil }
         let bytes = [UInt8](data)
